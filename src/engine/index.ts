@@ -1,0 +1,22 @@
+/**
+ * The pure engine: parsed rights files in, a frozen `RightsIndex` out.
+ * No I/O and no runtime dependencies; the loader and every surface build on it.
+ */
+
+// Compiling and deciding
+export { compile, isGroupName } from "./compile.js";
+export type { CompileOptions } from "./compile.js";
+
+// Paths (SPEC 1.4)
+export { normalizePath, formatPath, canonicalPath, MAX_PATH_BYTES } from "./path.js";
+
+// Errors: the registry of codes, thrown classes, and the one-line problem form
+export { ERROR_CODES, TreeRightsError, PathError, LoadError, formatProblem } from "./errors.js";
+export type { ErrorCode } from "./errors.js";
+
+// Data types
+export { ACCESS_LEVELS } from "./types.js";
+export type {
+  Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
+  Severity, Problem, ExplainStep, Explanation, RightsIndex,
+} from "./types.js";

@@ -1,0 +1,88 @@
+/** Path normalization (SPEC 1.4): errors, never silent denies. */
+import { PathError } from "./errors.js";
+
+/** The longest path accepted, in UTF-8 bytes. */
+export const MAX_PATH_BYTES = 4096;
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/**
+ * Splits a tree path into its segments: a leading `/` is optional, `//`
+ * collapses, a trailing `/` and `.` segments are dropped. Throws `PathError`
+ * for a `..` segment, a control character or a path over 4096 bytes.
+ */
+export function normalizePath(path: string): string[] {
+  if (typeof path !== "string") throw new PathError("path must be a string");
+  checkLength(path);
+  const segments: string[] = [];
+  const n = path.length;
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? path.charCodeAt(i) : SLASH;
+    if (c === SLASH) {
+      if (i > start) {
+        const segment = path.slice(start, i);
+        if (!isDotSegment(path, start, i)) segments.push(segment);
+      }
+      start = i + 1;
+    } else if (isControl(c)) {
+      throw new PathError(`path \`${printable(path)}\` has a control character at offset ${i}`);
+    }
+  }
+  return segments;
+}
+
+/** The display form of a normalized path: `/` for the root, `/a/b` below it. */
+export function formatPath(segments: readonly string[]): string {
+  return `/${segments.join("/")}`;
+}
+
+/** Normalizes any spelling of a path into its display form. */
+export function canonicalPath(path: string): string {
+  return formatPath(normalizePath(path));
+}
+
+// `.` is dropped, `..` is an error: it is never resolved.
+function isDotSegment(path: string, start: number, end: number): boolean {
+  if (path.charCodeAt(start) !== DOT) return false;
+  const len = end - start;
+  if (len === 1) return true;
+  if (len === 2 && path.charCodeAt(start + 1) === DOT) {
+    throw new PathError(`path \`${printable(path)}\` has a \`..\` segment; paths are never resolved upward`);
+  }
+  return false;
+}
+
+/** C0 controls, DEL and C1 controls. */
+function isControl(c: number): boolean {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
+
+function checkLength(path: string): void {
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so short strings need no count.
+  if (path.length * 3 <= MAX_PATH_BYTES) return;
+  if (path.length > MAX_PATH_BYTES || utf8Length(path) > MAX_PATH_BYTES) {
+    throw new PathError(`path is longer than ${MAX_PATH_BYTES} bytes`);
+  }
+}
+
+function utf8Length(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+// Error messages show the path without raw control characters and cut long ones.
+function printable(path: string): string {
+  const shown = path.length > 120 ? `${path.slice(0, 117)}...` : path;
+  return JSON.stringify(shown).slice(1, -1).replace(/`/g, "\\`");
+}

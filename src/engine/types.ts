@@ -1,0 +1,116 @@
+/** Plain data types shared by the engine, the loader and every surface. */
+
+/** A rights level. READ and WRITE are independent: WRITE does not imply READ. */
+export type Access = "READ" | "WRITE";
+
+/** Both levels, in the order they are reported. */
+export const ACCESS_LEVELS: readonly Access[] = Object.freeze(["READ", "WRITE"] as const);
+
+/** A keyword of a level in an `access.rights` file. */
+export type Keyword = "override" | "include" | "exclude";
+
+/** A place in a source file, 1-based. */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * What one level (READ or WRITE) of a rights file says: either `override`, or
+ * `include` and/or `exclude`. The loader guarantees that shape; `compile`
+ * re-checks it and throws on misuse.
+ */
+export interface LevelRule {
+  readonly override?: readonly string[];
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** Where the level's key stands in the file, when known. */
+  readonly at?: Position;
+}
+
+/** A rule for descendants matching a glob (SPEC 1.3); reserved, compiled later. */
+export interface PatternRule {
+  readonly match: string;
+  readonly READ?: LevelRule;
+  readonly WRITE?: LevelRule;
+  readonly at?: Position;
+}
+
+/** One parsed `access.rights` file: the input of `compile`. */
+export interface RightsFile {
+  /** The file's directory as a tree path: `""` or `"/"` is the root, `"plant/north"` below it. */
+  readonly dir: string;
+  /** The file's path relative to the root, for messages; defaults to `<dir>/access.rights`. */
+  readonly file?: string;
+  readonly READ?: LevelRule;
+  readonly WRITE?: LevelRule;
+  readonly patterns?: readonly PatternRule[];
+}
+
+/** How serious a problem is: errors reject a load, warnings only inform. */
+export type Severity = "error" | "warning";
+
+/** One problem found while loading or linting: data, collected from every file. */
+export interface Problem {
+  /** Stable, snake_case rule id (`unknown_key`, `duplicate_key`, ...). */
+  readonly code: string;
+  readonly severity: Severity;
+  /** Path relative to the tree root (`plant/north/access.rights`), or `""` for the tree itself. */
+  readonly file: string;
+  /** 1-based; 0 when the problem is not tied to a place in the file. */
+  readonly line: number;
+  /** 1-based; 0 when the problem is not tied to a place in the file. */
+  readonly column: number;
+  /** One line, lowercase, no final period; user input in backticks. */
+  readonly message: string;
+}
+
+/** One rights file met on the walk to a path, as `explain` reports it. */
+export interface ExplainStep {
+  /** The directory holding the file, as `/plant/north` (`/` for the root). */
+  readonly dir: string;
+  /** The file, relative to the tree root. */
+  readonly file: string;
+  /** Keywords the file sets for the explained level; empty when it leaves the level alone. */
+  readonly keywords: readonly Keyword[];
+  readonly override?: readonly string[];
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** Where the level's key stands in the file, when known. */
+  readonly at?: Position;
+  /** Effective groups before and after this file, sorted. */
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+}
+
+/** Why a decision came out as it did. */
+export interface Explanation {
+  readonly allowed: boolean;
+  readonly access: Access;
+  /** The normalized path, with a leading `/`. */
+  readonly path: string;
+  /** The caller's groups, as given. */
+  readonly groups: readonly string[];
+  readonly steps: readonly ExplainStep[];
+  /** Groups holding the level on the path, sorted. */
+  readonly effective: readonly string[];
+  /** The caller's groups that are in `effective` (they decided an allow), sorted. */
+  readonly deciding: readonly string[];
+  readonly revision: string;
+}
+
+/** A compiled, immutable rights tree that answers decisions. */
+export interface RightsIndex {
+  /** Content hash of every rights file the index was compiled from. */
+  readonly revision: string;
+  /** Number of rights files compiled in. */
+  readonly fileCount: number;
+  /** The rights files the index was compiled from, in walk order (parents first). */
+  readonly files: readonly RightsFile[];
+  /** True iff one of `groups` holds `access` on `path`. Throws `PathError` on an invalid path. */
+  check(groups: readonly string[], access: Access, path: string): boolean;
+  /** The steps behind `check`. */
+  explain(groups: readonly string[], access: Access, path: string): Explanation;
+  /** The groups holding `access` on `path`, sorted. */
+  groupsFor(access: Access, path: string): readonly string[];
+}
