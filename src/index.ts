@@ -1,0 +1,26 @@
+/**
+ * treerights: may a holder of these groups READ or WRITE this path?
+ * The library surface; `treerights/engine` is the pure engine alone.
+ */
+
+// Loading trees from disk: one-shot, linted, or live with hot reload
+export { loadTree, lintTree, openTree, readTree, RIGHTS_FILE } from "./loader/index.js";
+export type {
+  LoadOptions, LintResult, OpenOptions, RejectedLoad, WatchStatus,
+  TreeStatus, ReloadEvent, TreeEvents, TreeHandle, TreeSnapshot,
+} from "./loader/index.js";
+
+// The pure engine: compile parsed files, decide, explain, list holders
+export { compile, normalizePath, formatPath, canonicalPath, ACCESS_LEVELS } from "./engine/index.js";
+export type {
+  Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
+  Explanation, ExplainStep, RightsIndex, CompileOptions,
+} from "./engine/index.js";
+
+// Errors: stable codes, thrown classes, problems as data
+export { ERROR_CODES, TreeRightsError, PathError, LoadError, formatProblem } from "./engine/index.js";
+export type { ErrorCode, Problem, Severity } from "./engine/index.js";
+
+// The HTTP decision service
+export { buildServer, serve } from "./server/index.js";
+export type { ServerOptions, RunningServer } from "./server/index.js";

@@ -1,0 +1,16 @@
+/** The loader: reads rights trees from disk, validates them, keeps them live. */
+
+// One-shot loading and linting
+export { loadTree, lintTree } from "./load-tree.js";
+
+// Live trees with hot reload
+export { openTree } from "./open-tree.js";
+
+// Reading without compiling (tooling)
+export { readTree, RIGHTS_FILE } from "./read-tree.js";
+export type { TreeSnapshot } from "./read-tree.js";
+
+export type {
+  LoadOptions, LintResult, OpenOptions, RejectedLoad, WatchStatus,
+  TreeStatus, ReloadEvent, TreeEvents, TreeHandle,
+} from "./types.js";
