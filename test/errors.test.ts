@@ -1,0 +1,31 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ERROR_CODES, LoadError, PathError, TreeRightsError, formatProblem } from "../src/index.js";
+
+const doc = readFileSync(new URL("../docs/errors.md", import.meta.url), "utf8");
+
+describe("error registry", () => {
+  it("documents every thrown error code in docs/errors.md", () => {
+    for (const code of Object.keys(ERROR_CODES)) {
+      expect(doc, `docs/errors.md lacks \`${code}\``).toContain(`\`${code}\``);
+    }
+  });
+
+  it("uses snake_case codes only", () => {
+    for (const code of Object.keys(ERROR_CODES)) expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
+  });
+
+  it("gives thrown errors their code and class", () => {
+    const err = new PathError("path `a/../b` has a `..` segment");
+    expect(err).toBeInstanceOf(TreeRightsError);
+    expect(err.code).toBe("invalid_path");
+  });
+
+  it("names the first problem and counts the rest in a load error", () => {
+    const problem = { code: "unknown_key", severity: "error", file: "a/access.rights", line: 2, column: 1, message: "unknown key `Write`" } as const;
+    const err = new LoadError([problem, { ...problem, line: 5 }]);
+    expect(err.code).toBe("load_failed");
+    expect(err.message).toBe("rights tree did not load: a/access.rights:2:1: error: unknown key `Write` [unknown_key] (and 1 more)");
+    expect(formatProblem({ ...problem, file: "", line: 0, column: 0 })).toBe(".: error: unknown key `Write` [unknown_key]");
+  });
+});
