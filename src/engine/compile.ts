@@ -62,7 +62,8 @@ function dirSegments(file: RightsFile): string[] {
   try {
     return normalizePath(file.dir);
   } catch (err) {
-    throw new TreeRightsError("invalid_rights", `rights file directory \`${String(file.dir)}\` is not a valid path`, { cause: err });
+    const reason = err instanceof Error ? err.message : "not a string";
+    throw new TreeRightsError("invalid_rights", `rights file directory is not a valid path: ${reason}`, { cause: err });
   }
 }
 

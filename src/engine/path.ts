@@ -13,24 +13,33 @@ const DOT = 0x2e;
  * for a `..` segment, a control character or a path over 4096 bytes.
  */
 export function normalizePath(path: string): string[] {
+  const segments: string[] = [];
+  scanPath(path, (from, start, end) => {
+    segments.push(from.slice(start, end));
+  });
+  return segments;
+}
+
+/**
+ * Validates `path` per SPEC 1.4 and calls `visit` with the bounds of each
+ * segment kept by normalization, in order. The segment is not sliced here so
+ * that a caller that stops caring (a trie walk past the last indexed
+ * directory) pays only for validation.
+ */
+export function scanPath(path: string, visit: (path: string, start: number, end: number) => void): void {
   if (typeof path !== "string") throw new PathError("path must be a string");
   checkLength(path);
-  const segments: string[] = [];
   const n = path.length;
   let start = 0;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? path.charCodeAt(i) : SLASH;
     if (c === SLASH) {
-      if (i > start) {
-        const segment = path.slice(start, i);
-        if (!isDotSegment(path, start, i)) segments.push(segment);
-      }
+      if (i > start && !isDotSegment(path, start, i)) visit(path, start, i);
       start = i + 1;
     } else if (isControl(c)) {
       throw new PathError(`path \`${printable(path)}\` has a control character at offset ${i}`);
     }
   }
-  return segments;
 }
 
 /** The display form of a normalized path: `/` for the root, `/a/b` below it. */

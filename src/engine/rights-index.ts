@@ -2,7 +2,7 @@
 import { TreeRightsError } from "./errors.js";
 import type { GroupSet } from "./group-set.js";
 import { compareCodeUnits } from "./group-set.js";
-import { formatPath, normalizePath } from "./path.js";
+import { formatPath, normalizePath, scanPath } from "./path.js";
 import type { TrieNode } from "./trie.js";
 import type { Access, ExplainStep, Explanation, Keyword, LevelRule, RightsFile, RightsIndex } from "./types.js";
 
@@ -22,7 +22,7 @@ export class CompiledIndex implements RightsIndex {
   }
 
   check(groups: readonly string[], access: Access, path: string): boolean {
-    const set = effective(this.#deepest(normalizePath(path)), access);
+    const set = effective(this.#resolve(path), access);
     if (!Array.isArray(groups)) throw invalidGroups();
     for (const group of groups) {
       if (typeof group !== "string") throw invalidGroups();
@@ -32,7 +32,7 @@ export class CompiledIndex implements RightsIndex {
   }
 
   groupsFor(access: Access, path: string): readonly string[] {
-    return effective(this.#deepest(normalizePath(path)), access).sorted;
+    return effective(this.#resolve(path), access).sorted;
   }
 
   explain(groups: readonly string[], access: Access, path: string): Explanation {
@@ -62,6 +62,19 @@ export class CompiledIndex implements RightsIndex {
     });
   }
 
+  /** Validates `path` and finds its deepest indexed directory in one pass. */
+  #resolve(path: string): TrieNode {
+    let node = this.#root;
+    let walking = true;
+    scanPath(path, (from, start, end) => {
+      if (!walking) return;
+      const child = node.children?.get(from.slice(start, end));
+      if (child === undefined) walking = false;
+      else node = child;
+    });
+    return node;
+  }
+
   /** The deepest indexed directory on the path (the root at least). */
   #deepest(segments: readonly string[]): TrieNode {
     let node = this.#root;
@@ -87,6 +100,8 @@ export class CompiledIndex implements RightsIndex {
 
 function effective(node: TrieNode, access: Access): GroupSet {
   if (access === "READ") return node.read;
+  // Callers from plain JavaScript or JSON can pass anything: fail closed with an error.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (access === "WRITE") return node.write;
   throw invalidAccess(access);
 }

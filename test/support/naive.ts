@@ -1,0 +1,55 @@
+/**
+ * A deliberately naive reference resolver for SPEC 1.2 and 1.4: no trie, no
+ * interning, no shared code with the engine. Tests hold the real index to it.
+ */
+import type { Access, LevelRule, RightsFile } from "../../src/engine/index.js";
+
+/** Rights files keyed by their directory as `naiveSegments(dir).join("/")` (`""` is the root). */
+export type NaiveTree = ReadonlyMap<string, RightsFile>;
+
+/** What the naive resolver throws for a path SPEC 1.4 rejects. */
+export class NaivePathError extends Error {
+  readonly code = "invalid_path";
+}
+
+/** SPEC 1.4, spelled out: split on `/`, drop empty and `.`, reject `..`, controls and > 4096 UTF-8 bytes. */
+export function naiveSegments(path: string): string[] {
+  if (new TextEncoder().encode(path).length > 4096) throw new NaivePathError("too long");
+  if ([...path].some((ch) => ch.codePointAt(0)! < 0x20 || (ch.codePointAt(0)! >= 0x7f && ch.codePointAt(0)! <= 0x9f))) {
+    throw new NaivePathError("control character");
+  }
+  const segments = path.split("/").filter((s) => s !== "" && s !== ".");
+  if (segments.includes("..")) throw new NaivePathError("`..` segment");
+  return segments;
+}
+
+/** Keys files by their naive-normalized directory. */
+export function naiveTree(files: Iterable<RightsFile>): NaiveTree {
+  return new Map([...files].map((f) => [naiveSegments(f.dir).join("/"), f]));
+}
+
+/** SPEC 1.2 `apply`, literally. */
+function apply(rule: LevelRule | undefined, inherited: Set<string>): Set<string> {
+  if (rule === undefined) return inherited;
+  if (rule.override !== undefined) return new Set(rule.override);
+  const out = new Set([...inherited, ...(rule.include ?? [])]);
+  for (const g of rule.exclude ?? []) out.delete(g);
+  return out;
+}
+
+/** `eff(p, L)`: walk every prefix from the root, applying each rights file met; sorted by code unit. */
+export function naiveGroupsFor(tree: NaiveTree, access: Access, path: string): string[] {
+  const segments = naiveSegments(path);
+  let groups = new Set<string>();
+  for (let depth = 0; depth <= segments.length; depth++) {
+    const file = tree.get(segments.slice(0, depth).join("/"));
+    if (file !== undefined) groups = apply(file[access], groups);
+  }
+  return [...groups].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** `check(groups, L, p)`: true iff the caller holds one of the effective groups. */
+export function naiveCheck(tree: NaiveTree, groups: readonly string[], access: Access, path: string): boolean {
+  const holders = new Set(naiveGroupsFor(tree, access, path));
+  return groups.some((g) => holders.has(g));
+}
