@@ -24,11 +24,13 @@ export class CompiledIndex implements RightsIndex {
   check(groups: readonly string[], access: Access, path: string): boolean {
     const set = effective(this.#resolve(path), access);
     if (!Array.isArray(groups)) throw invalidGroups();
+    // Every group is checked, so a bad list fails the same whatever the tree says.
+    let allowed = false;
     for (const group of groups) {
       if (typeof group !== "string") throw invalidGroups();
-      if (set.members.has(group)) return true;
+      if (!allowed && set.members.has(group)) allowed = true;
     }
-    return false;
+    return allowed;
   }
 
   groupsFor(access: Access, path: string): readonly string[] {
@@ -44,7 +46,7 @@ export class CompiledIndex implements RightsIndex {
     for (const node of this.#walk(segments)) {
       const after = effective(node, access);
       if (node.file !== null) {
-        steps.push(step(node, access, inherited?.sorted ?? [], after.sorted));
+        steps.push(step(node, access, inherited?.sorted ?? NOBODY, after.sorted));
       }
       inherited = after;
     }
@@ -98,6 +100,8 @@ export class CompiledIndex implements RightsIndex {
   }
 }
 
+const NOBODY: readonly string[] = Object.freeze([]);
+
 function effective(node: TrieNode, access: Access): GroupSet {
   if (access === "READ") return node.read;
   // Callers from plain JavaScript or JSON can pass anything: fail closed with an error.
@@ -132,7 +136,8 @@ function step(node: TrieNode, access: Access, before: readonly string[], after: 
   }
   return Object.freeze({
     dir: formatPath(node.segments),
-    file: file.file ?? (node.segments.length === 0 ? "access.rights" : `${node.segments.join("/")}/access.rights`),
+    // compile() always sets `file`.
+    file: file.file ?? "",
     keywords: Object.freeze(keywords),
     ...lists,
     ...(rule?.at ? { at: rule.at } : {}),

@@ -15,8 +15,9 @@ export class NaivePathError extends Error {
 /** SPEC 1.4, spelled out: split on `/`, drop empty and `.`, reject `..`, controls and > 4096 UTF-8 bytes. */
 export function naiveSegments(path: string): string[] {
   if (new TextEncoder().encode(path).length > 4096) throw new NaivePathError("too long");
-  if ([...path].some((ch) => ch.codePointAt(0)! < 0x20 || (ch.codePointAt(0)! >= 0x7f && ch.codePointAt(0)! <= 0x9f))) {
-    throw new NaivePathError("control character");
+  for (const ch of path) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) throw new NaivePathError("control character");
   }
   const segments = path.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.includes("..")) throw new NaivePathError("`..` segment");
