@@ -4,14 +4,20 @@ import { GroupSetPool, compareCodeUnits } from "./group-set.js";
 import { contentHash } from "./hash.js";
 import { formatPath, normalizePath } from "./path.js";
 import { CompiledIndex } from "./rights-index.js";
-import { TrieNode } from "./trie.js";
-import type { LevelRule, RightsFile, RightsIndex } from "./types.js";
+import type { ScopedRule } from "./trie.js";
+import { TrieNode, relativeTo } from "./trie.js";
+import type { LevelRule, PatternRule, RightsFile, RightsIndex } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
+
+/** Builds a test for a glob of a pattern rule; the loader passes micromatch with `dot: true`. */
+export type GlobMatcher = (glob: string) => (relative: string) => boolean;
 
 /** Options of `compile`. */
 export interface CompileOptions {
   /** The revision to report; by default a content hash of the files. */
   readonly revision?: string;
+  /** Needed when a file has pattern rules: the engine itself does no glob matching. */
+  readonly matcher?: GlobMatcher;
 }
 
 /**
@@ -35,33 +41,59 @@ export function compile(files: Iterable<RightsFile>, options: CompileOptions = {
     (a, b) => a.segments.length - b.segments.length || compareCodeUnits(a.file.dir, b.file.dir),
   );
 
-  const pool = new GroupSetPool();
-  const empty = pool.of([]);
   const rootEntry = entries[0];
   if (rootEntry?.segments.length !== 0) {
     throw new TreeRightsError("invalid_rights", "the tree root has no rights file; the root `access.rights` is mandatory");
   }
-  const root = new TrieNode([], rootEntry.file, empty);
-  root.read = pool.apply(rootEntry.file.READ, empty);
-  root.write = pool.apply(rootEntry.file.WRITE, empty);
-
-  for (const { file, segments } of entries.slice(1)) {
+  const pool = new GroupSetPool();
+  const root = new TrieNode([], pool.of([]));
+  for (const { file, segments } of entries) {
     let node = root;
-    segments.forEach((segment, i) => {
-      const parent = node;
-      node = parent.child(segment, () => {
-        const made = new TrieNode(segments.slice(0, i + 1), i === segments.length - 1 ? file : null, parent.read);
-        made.write = parent.write;
-        return made;
-      });
-    });
-    node.read = pool.apply(file.READ, node.read);
-    node.write = pool.apply(file.WRITE, node.write);
+    for (const segment of segments) node = node.child(segment);
+    node.file = file;
   }
+  computeSets(root, pool, options.matcher);
 
   const ordered = entries.map((e) => e.file);
   const revision = options.revision ?? contentHash(ordered.map((f) => JSON.stringify([f.dir, f.READ, f.WRITE, f.patterns])));
   return new CompiledIndex(root, Object.freeze(ordered), revision);
+}
+
+/**
+ * Effective sets of every indexed directory, parents before children (SPEC
+ * 1.2 and 1.3): the parent's sets, then matching pattern rules of strict
+ * ancestors root down, then the directory's own file.
+ */
+function computeSets(root: TrieNode, pool: GroupSetPool, matcher: GlobMatcher | undefined): void {
+  const stack: TrieNode[] = [root];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    const file = node.file;
+    if (file !== null) {
+      node.read = pool.apply(file.READ, node.read);
+      node.write = pool.apply(file.WRITE, node.write);
+      if (file.patterns !== undefined && file.patterns.length > 0) {
+        node.scope = [...node.scope, ...scopedRules(file, node.segments.length, matcher)];
+      }
+    }
+    for (const child of node.children?.values() ?? []) {
+      child.read = node.read;
+      child.write = node.write;
+      child.scope = node.scope;
+      for (const scoped of node.scope) {
+        if (!scoped.test(relativeTo(scoped.depth, child.segments))) continue;
+        child.read = pool.apply(scoped.rule.READ, child.read);
+        child.write = pool.apply(scoped.rule.WRITE, child.write);
+      }
+      stack.push(child);
+    }
+  }
+}
+
+function scopedRules(file: RightsFile, depth: number, matcher: GlobMatcher | undefined): ScopedRule[] {
+  if (matcher === undefined) {
+    throw new TreeRightsError("invalid_option", `\`${file.file ?? file.dir}\` has pattern rules; pass a \`matcher\` to compile`);
+  }
+  return (file.patterns ?? []).map((rule) => ({ depth, file: file.file ?? "", rule, test: matcher(rule.match) }));
 }
 
 function dirSegments(file: RightsFile): string[] {
@@ -88,7 +120,24 @@ function frozenCopy(given: RightsFile, segments: readonly string[]): RightsFile 
     const rule = given[access];
     if (rule !== undefined) copy[access] = frozenLevel(rule, `${access} of \`${file}\``);
   }
-  if (given.patterns !== undefined) copy.patterns = Object.freeze(given.patterns.map((p) => Object.freeze({ ...p })));
+  if (given.patterns !== undefined) {
+    const patterns: unknown = given.patterns;
+    if (!isList(patterns)) throw new TreeRightsError("invalid_rights", `patterns of \`${file}\` must be a list`);
+    copy.patterns = Object.freeze(patterns.map((p, i) => frozenPattern(p as PatternRule, `pattern ${i + 1} of \`${file}\``)));
+  }
+  return Object.freeze(copy);
+}
+
+function frozenPattern(given: PatternRule, where: string): PatternRule {
+  if (!isObject(given) || typeof given.match !== "string" || given.match === "") {
+    throw new TreeRightsError("invalid_rights", `${where} needs a non-empty \`match\` glob`);
+  }
+  const copy: { -readonly [K in keyof PatternRule]: PatternRule[K] } = { match: given.match };
+  for (const access of ACCESS_LEVELS) {
+    const rule = given[access];
+    if (rule !== undefined) copy[access] = frozenLevel(rule, `${access} of ${where}`);
+  }
+  if (given.at !== undefined) copy.at = Object.freeze({ line: given.at.line, column: given.at.column });
   return Object.freeze(copy);
 }
 
@@ -129,4 +178,8 @@ export function isGroupName(value: unknown): value is string {
 // Callers from plain JavaScript may hand anything to compile: check at runtime.
 function isObject(value: unknown): value is object {
   return typeof value === "object" && value !== null;
+}
+
+function isList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
 }

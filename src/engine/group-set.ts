@@ -26,19 +26,25 @@ export class GroupSetPool {
 
   /** SPEC 1.2 `apply`: override replaces, include adds then exclude removes, absent keeps. */
   apply(rule: LevelRule | undefined, inherited: GroupSet): GroupSet {
-    if (rule === undefined) return inherited;
-    if (rule.override !== undefined) return this.of(rule.override);
-    if (rule.include === undefined && rule.exclude === undefined) return inherited;
-    const next = new Set(inherited.members);
-    for (const g of rule.include ?? []) next.add(g);
-    for (const g of rule.exclude ?? []) next.delete(g);
-    return next.size === inherited.members.size && rule.include === undefined ? inherited : this.of(next);
+    const next = applyRule(rule, inherited.members);
+    return next === inherited.members ? inherited : this.of(next);
   }
 
   /** Number of distinct sets interned. */
   get size(): number {
     return this.#pool.size;
   }
+}
+
+/** SPEC 1.2 `apply` on plain sets: a new set, or `inherited` itself when the rule leaves it alone. */
+export function applyRule(rule: LevelRule | undefined, inherited: ReadonlySet<string>): ReadonlySet<string> {
+  if (rule === undefined) return inherited;
+  if (rule.override !== undefined) return new Set(rule.override);
+  if (rule.include === undefined && rule.exclude === undefined) return inherited;
+  const next = new Set(inherited);
+  for (const g of rule.include ?? []) next.add(g);
+  for (const g of rule.exclude ?? []) next.delete(g);
+  return next;
 }
 
 /** Sorts strings by UTF-16 code unit, the same on every machine and locale. */

@@ -1,9 +1,10 @@
 /** The compiled index: decisions, explanations and holders, in O(path depth). */
 import { TreeRightsError } from "./errors.js";
 import type { GroupSet } from "./group-set.js";
-import { compareCodeUnits } from "./group-set.js";
+import { applyRule, compareCodeUnits } from "./group-set.js";
 import { formatPath, normalizePath, scanPath } from "./path.js";
-import type { TrieNode } from "./trie.js";
+import type { ScopedRule, TrieNode } from "./trie.js";
+import { relativeTo } from "./trie.js";
 import type { Access, ExplainStep, Explanation, Keyword, LevelRule, RightsFile, RightsIndex } from "./types.js";
 
 /** The `RightsIndex` built by `compile`; immutable once constructed. */
@@ -22,19 +23,19 @@ export class CompiledIndex implements RightsIndex {
   }
 
   check(groups: readonly string[], access: Access, path: string): boolean {
-    const set = effective(this.#resolve(path), access);
+    const { members } = this.#lookup(path, access);
     if (!Array.isArray(groups)) throw invalidGroups();
     // Every group is checked, so a bad list fails the same whatever the tree says.
     let allowed = false;
     for (const group of groups) {
       if (typeof group !== "string") throw invalidGroups();
-      if (!allowed && set.members.has(group)) allowed = true;
+      if (!allowed && members.has(group)) allowed = true;
     }
     return allowed;
   }
 
   groupsFor(access: Access, path: string): readonly string[] {
-    return effective(this.#resolve(path), access).sorted;
+    return this.#lookup(path, access).sorted;
   }
 
   explain(groups: readonly string[], access: Access, path: string): Explanation {
@@ -42,65 +43,87 @@ export class CompiledIndex implements RightsIndex {
     checkAccess(access);
     if (!Array.isArray(groups) || !groups.every((g) => typeof g === "string")) throw invalidGroups();
     const steps: ExplainStep[] = [];
-    let inherited: GroupSet | null = null;
-    for (const node of this.#walk(segments)) {
-      const after = effective(node, access);
-      if (node.file !== null) {
-        steps.push(step(node, access, inherited?.sorted ?? NOBODY, after.sorted));
+    let current: ReadonlySet<string> = new Set();
+    const record = (dir: readonly string[], file: string, rule: LevelRule | undefined, match?: string): void => {
+      const after = applyRule(rule, current);
+      steps.push(step(formatPath(dir), file, rule, sorted(current), sorted(after), match));
+      current = after;
+    };
+    // SPEC 1.3: at each prefix, strict ancestors' matching pattern rules root down, then its own file.
+    let node: TrieNode | undefined = this.#root;
+    let scope: readonly ScopedRule[] = [];
+    for (let depth = 0; depth <= segments.length; depth++) {
+      const prefix = segments.slice(0, depth);
+      for (const scoped of scope) {
+        if (scoped.test(relativeTo(scoped.depth, prefix))) record(prefix, scoped.file, scoped.rule[access], scoped.rule.match);
       }
-      inherited = after;
+      if (node?.file != null) record(prefix, node.file.file ?? "", node.file[access]);
+      if (node !== undefined) scope = node.scope;
+      const next = segments[depth];
+      node = next === undefined ? undefined : node?.children?.get(next);
     }
-    const last = effective(this.#deepest(segments), access);
-    const deciding = [...new Set(groups.filter((g) => last.members.has(g)))].sort(compareCodeUnits);
+    const effective = sorted(current);
+    const deciding = [...new Set(groups.filter((g) => current.has(g)))].sort(compareCodeUnits);
     return Object.freeze({
       allowed: deciding.length > 0,
       access,
       path: formatPath(segments),
       groups: Object.freeze([...groups]),
       steps: Object.freeze(steps),
-      effective: last.sorted,
+      effective,
       deciding: Object.freeze(deciding),
       revision: this.revision,
     });
   }
 
-  /** Validates `path` and finds its deepest indexed directory in one pass. */
-  #resolve(path: string): TrieNode {
+  /**
+   * Validates `path` and finds the groups holding `access` on it in one pass:
+   * the deepest indexed directory's set, or, when pattern rules are in scope
+   * there, that set with the rules applied to each deeper prefix.
+   */
+  #lookup(path: string, access: Access): GroupSet {
     let node = this.#root;
     let walking = true;
+    // Assigned inside the callback; typed wide so the check below is not narrowed away.
+    let rest = null as string[] | null;
     scanPath(path, (from, start, end) => {
-      if (!walking) return;
-      const child = node.children?.get(from.slice(start, end));
-      if (child === undefined) walking = false;
-      else node = child;
+      if (walking) {
+        const child = node.children?.get(from.slice(start, end));
+        if (child !== undefined) {
+          node = child;
+          return;
+        }
+        walking = false;
+        // Only pattern rules can act below the deepest indexed directory.
+        if (node.scope.length === 0) return;
+        rest = [];
+      }
+      rest?.push(from.slice(start, end));
     });
-    return node;
-  }
-
-  /** The deepest indexed directory on the path (the root at least). */
-  #deepest(segments: readonly string[]): TrieNode {
-    let node = this.#root;
-    for (const segment of segments) {
-      const child = node.children?.get(segment);
-      if (child === undefined) break;
-      node = child;
-    }
-    return node;
-  }
-
-  /** Every indexed directory on the path, from the root down. */
-  *#walk(segments: readonly string[]): Generator<TrieNode> {
-    let node: TrieNode | undefined = this.#root;
-    yield node;
-    for (const segment of segments) {
-      node = node.children?.get(segment);
-      if (node === undefined) return;
-      yield node;
-    }
+    const set = effective(node, access);
+    return rest === null ? set : beyondIndex(node, rest, access, set.members);
   }
 }
 
+/** SPEC 1.3 for prefixes below the deepest indexed directory: only pattern rules act there. */
+function beyondIndex(node: TrieNode, rest: readonly string[], access: Access, members: ReadonlySet<string>): GroupSet {
+  let current = members;
+  for (let k = 1; k <= rest.length; k++) {
+    const tail = rest.slice(0, k);
+    for (const scoped of node.scope) {
+      const rule = scoped.rule[access];
+      if (rule !== undefined && scoped.test(relativeTo(scoped.depth, node.segments, tail))) current = applyRule(rule, current);
+    }
+  }
+  const result = current;
+  return { members: result, get sorted() { return sorted(result); } };
+}
+
 const NOBODY: readonly string[] = Object.freeze([]);
+
+function sorted(members: ReadonlySet<string>): readonly string[] {
+  return members.size === 0 ? NOBODY : Object.freeze([...members].sort(compareCodeUnits));
+}
 
 function effective(node: TrieNode, access: Access): GroupSet {
   if (access === "READ") return node.read;
@@ -122,22 +145,23 @@ function invalidGroups(): TreeRightsError {
   return new TreeRightsError("invalid_groups", "groups must be a list of strings");
 }
 
-function step(node: TrieNode, access: Access, before: readonly string[], after: readonly string[]): ExplainStep {
-  const file = node.file as RightsFile;
-  const rule: LevelRule | undefined = file[access];
+function step(
+  dir: string, file: string, rule: LevelRule | undefined,
+  before: readonly string[], after: readonly string[], match?: string,
+): ExplainStep {
   const keywords: Keyword[] = [];
   const lists: { override?: readonly string[]; include?: readonly string[]; exclude?: readonly string[] } = {};
   for (const keyword of ["override", "include", "exclude"] as const) {
     const list = rule?.[keyword];
     if (list !== undefined) {
       keywords.push(keyword);
-      lists[keyword] = Object.freeze([...list]);
+      lists[keyword] = list;
     }
   }
   return Object.freeze({
-    dir: formatPath(node.segments),
-    // compile() always sets `file`.
-    file: file.file ?? "",
+    dir,
+    file,
+    ...(match !== undefined ? { match } : {}),
     keywords: Object.freeze(keywords),
     ...lists,
     ...(rule?.at ? { at: rule.at } : {}),
