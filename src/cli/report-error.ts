@@ -3,6 +3,7 @@ import { formatProblem, LoadError } from "../engine/index.js";
 import { EXIT_ERROR } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { writeLines } from "./io.js";
+import { plural } from "./plural.js";
 
 /**
  * Reports an error from a command: a tree that did not load lists every
@@ -19,11 +20,6 @@ export function reportError(io: CliIo, dir: string, error: unknown): number {
     writeLines(io.stderr, [`error: ${messageOf(error)}`]);
   }
   return EXIT_ERROR;
-}
-
-/** `1 error`, `2 errors`. */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function messageOf(error: unknown): string {

@@ -1,0 +1,57 @@
+/** `treerights lint <dir>`: every problem in the tree, as text, JSON or GitHub annotations. */
+import type { Command } from "commander";
+import type { Problem } from "../../engine/index.js";
+import { Option } from "commander";
+import { lintTree, readTree } from "../../loader/index.js";
+import type { CommandContext } from "../context.js";
+import { EXIT_LINT_ERRORS, EXIT_OK } from "../exit-codes.js";
+import type { LintFormat } from "../format-problems.js";
+import { countProblems, formatGithub, formatJson, formatText, LINT_FORMATS } from "../format-problems.js";
+import { writeJson, writeLines } from "../io.js";
+import { ignoreOption, loadOptions } from "../options.js";
+import { reportError } from "../report-error.js";
+
+interface LintOptions {
+  readonly format: LintFormat;
+  readonly ignore?: readonly string[];
+}
+
+/** Adds the `lint` command. */
+export function addLintCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("lint")
+    .description("validate every access.rights file and report all problems")
+    .argument("<dir>", "root of the rights tree")
+    .addOption(new Option("--format <format>", "output format").choices(LINT_FORMATS).default("text"))
+    .addOption(ignoreOption())
+    .addHelpText("after", "\nExit codes: 0 no errors (warnings allowed), 1 errors found, 2 lint could not run.")
+    .action(async (dir: string, opts: LintOptions) => {
+      ctx.exitCode = await lint(ctx, dir, opts);
+    });
+}
+
+async function lint(ctx: CommandContext, dir: string, opts: LintOptions): Promise<number> {
+  const { io } = ctx;
+  let problems: readonly Problem[];
+  let fileCount: number;
+  try {
+    const result = await lintTree(dir, loadOptions(opts.ignore));
+    problems = result.problems;
+    // LintResult has no file count when the tree has errors; a second read finds it
+    fileCount = result.index?.fileCount ?? (await readTree(dir, loadOptions(opts.ignore))).rightsPaths.length;
+  } catch (error) {
+    return reportError(io, dir, error);
+  }
+  switch (opts.format) {
+    case "json":
+      writeJson(io.stdout, formatJson(problems, fileCount));
+      break;
+    case "github":
+      writeLines(io.stdout, formatGithub(problems, dir));
+      break;
+    case "text":
+      writeLines(io.stdout, formatText(problems, fileCount));
+      break;
+  }
+  return countProblems(problems).errors > 0 ? EXIT_LINT_ERRORS : EXIT_OK;
+}

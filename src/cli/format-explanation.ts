@@ -1,0 +1,49 @@
+/** The human-readable trace of an `Explanation`, as `treerights explain` prints it. */
+import type { ExplainStep, Explanation } from "../engine/index.js";
+
+/** The trace: the decision, each rights file on the path, then who decided or why denied. */
+export function formatExplanation(e: Explanation): string[] {
+  const lines = [
+    `${e.allowed ? "allowed" : "denied"}: ${e.access} on \`${e.path}\``,
+    `groups: ${groupList(e.groups)}`,
+    `revision: ${e.revision}`,
+    "",
+    `rights files on the path (${e.access}):`,
+  ];
+  e.steps.forEach((step, i) => lines.push(...formatStep(step, i + 1, e)));
+  lines.push("", verdict(e));
+  return lines;
+}
+
+function formatStep(step: ExplainStep, n: number, e: Explanation): string[] {
+  const place = step.at === undefined ? step.file : `${step.file}:${step.at.line}:${step.at.column}`;
+  const head = `  ${n}. ${place} (${step.dir})`;
+  const indent = "       ";
+  if (step.keywords.length === 0) {
+    return [head, `${indent}no ${e.access} rule: ${groupList(step.after)} unchanged`];
+  }
+  const rules = step.keywords.map((k) => `${k}: ${groupList(step[k] ?? [])}`).join("; ");
+  return [head, `${indent}${rules}`, `${indent}${groupList(step.before)} → ${groupList(step.after)}${delta(step)}`];
+}
+
+/** `  +`a` -`b``: what the step added and removed; empty when nothing changed. */
+function delta(step: ExplainStep): string {
+  const before = new Set(step.before);
+  const after = new Set(step.after);
+  const added = step.after.filter((g) => !before.has(g)).map((g) => `+\`${g}\``);
+  const removed = step.before.filter((g) => !after.has(g)).map((g) => `-\`${g}\``);
+  const changes = [...added, ...removed];
+  return changes.length === 0 ? "  (unchanged)" : `  ${changes.join(" ")}`;
+}
+
+function verdict(e: Explanation): string {
+  if (e.allowed) return `decided by: ${groupList(e.deciding)}`;
+  if (e.effective.length === 0) return `why: nobody holds ${e.access} here`;
+  if (e.groups.length === 0) return `why: you hold no groups; holders: ${groupList(e.effective)}`;
+  return `why: none of your groups (${groupList(e.groups)}) holds ${e.access} here; holders: ${groupList(e.effective)}`;
+}
+
+/** `` `a`, `b` ``, or `(nobody)` for an empty list. */
+function groupList(groups: readonly string[]): string {
+  return groups.length === 0 ? "(nobody)" : groups.map((g) => `\`${g}\``).join(", ");
+}

@@ -1,0 +1,52 @@
+/** `ApiError`: an error with an HTTP status and a stable snake_case code, sent as `{"error":{…}}`. */
+
+/** Every code an HTTP error body may carry, with a one-line meaning. */
+export const API_ERROR_CODES = Object.freeze({
+  invalid_body: "the JSON body does not match the endpoint's schema",
+  invalid_query: "the query string does not match the endpoint's schema",
+  invalid_json: "the body is not parseable JSON",
+  invalid_path: "a path has a `..` segment, a control character, or is over 4096 bytes",
+  invalid_access: "an access level is not `READ` or `WRITE`",
+  invalid_groups: "groups are not a list of non-empty strings",
+  invalid_url: "the request URL is malformed",
+  batch_too_large: "a batch has more checks than the server accepts",
+  body_too_large: "the body is larger than the server accepts",
+  unsupported_media_type: "the body is not `application/json`",
+  bad_request: "the request is malformed in another way",
+  not_found: "no such route",
+  method_not_allowed: "the route exists, but not for this method",
+  not_ready: "no rights index is serving (starting or shutting down)",
+  internal_error: "an unexpected server fault; details are in the server log",
+} as const);
+
+/** A code from `API_ERROR_CODES`. */
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+}
+
+/** An error the server answers with as is: status, code and a one-line message. */
+export class ApiError extends Error {
+  readonly statusCode: number;
+  readonly code: ApiErrorCode;
+
+  constructor(statusCode: number, code: ApiErrorCode, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.statusCode = statusCode;
+    this.code = code;
+  }
+
+  /** The body to send. */
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** Shows caller input inside a message: escaped, without raw control characters, cut when long. */
+export function quote(input: string, max = 80): string {
+  const shown = input.length > max ? `${input.slice(0, max - 3)}...` : input;
+  return `\`${JSON.stringify(shown).slice(1, -1).replace(/`/g, "\\`")}\``;
+}

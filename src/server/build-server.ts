@@ -1,0 +1,76 @@
+/** `buildServer`: a configured fastify instance answering decisions from a live tree. */
+import { fastify, LogController } from "fastify";
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import type { TreeHandle } from "../loader/index.js";
+import { registerDecisionRoutes } from "./decision-routes.js";
+import { createNotFoundHandler, handleError } from "./error-handler.js";
+import { registerOpsRoutes } from "./ops-routes.js";
+import type { ServerState } from "./ops-routes.js";
+import { resolveServerOptions } from "./server-options.js";
+import type { ResolvedServerOptions, ServerOptions } from "./server-options.js";
+import { ServerMetrics } from "./server-metrics.js";
+import { listenToTree } from "./tree-listeners.js";
+import { createValidatorCompiler, formatSchemaErrors } from "./validation.js";
+import { VERSION } from "./version.js";
+
+const REAP_INTERVAL_MS = 25;
+
+/**
+ * Builds the decision server over `tree` without listening; call `listen`
+ * or `inject` on the result. Closing the server unsubscribes from the tree
+ * but leaves the tree open: its owner closes it.
+ */
+export async function buildServer(tree: TreeHandle, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const resolved = resolveServerOptions(options);
+  const app = fastify(fastifyOptions(resolved));
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.setErrorHandler(handleError);
+  // Only JSON bodies: fastify would otherwise parse text/plain into a string.
+  app.removeContentTypeParser("text/plain");
+
+  const routes = new Map<string, Set<string>>();
+  app.addHook("onRoute", ({ url, method }) => {
+    const methods = routes.get(url) ?? new Set<string>();
+    for (const m of Array.isArray(method) ? method : [method]) methods.add(m);
+    routes.set(url, methods);
+  });
+  app.setNotFoundHandler(createNotFoundHandler(routes));
+
+  const state: ServerState = { closing: false, startedAt: performance.now() };
+  const metrics = new ServerMetrics(() => tree.index, VERSION, resolved.processMetrics);
+  registerDecisionRoutes(app, { tree, metrics, maxBatch: resolved.maxBatch, batchBodyLimit: resolved.batchBodyLimit });
+  registerOpsRoutes(app, { tree, metrics, state });
+
+  const unlisten = listenToTree(tree, app.log, metrics);
+  let reaper: NodeJS.Timeout | undefined;
+  app.addHook("preClose", (done) => {
+    state.closing = true;
+    // Closing only reaps the connections idle at that moment; a keep-alive
+    // connection whose request was in flight would linger for the keep-alive
+    // timeout once answered, and hold the close up.
+    reaper = setInterval(() => { app.server.closeIdleConnections(); }, REAP_INTERVAL_MS).unref();
+    app.server.once("close", () => { clearInterval(reaper); });
+    done();
+  });
+  app.addHook("onClose", (_instance, done) => {
+    clearInterval(reaper);
+    unlisten();
+    done();
+  });
+  return Promise.resolve(app);
+}
+
+function fastifyOptions(options: ResolvedServerOptions): FastifyServerOptions {
+  return {
+    logger: options.logger === false ? false : { ...options.logger },
+    // Decisions are too frequent to log one by one; lifecycle events are logged instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    schemaErrorFormatter: formatSchemaErrors,
+    // Errors raised before routing (a malformed URL) get the same error body.
+    frameworkErrors: handleError,
+    // Requests already on an open connection are still answered while draining;
+    // `/readyz` reports 503 so that balancers stop sending new ones.
+    return503OnClosing: false,
+  };
+}

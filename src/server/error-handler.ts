@@ -1,0 +1,82 @@
+/**
+ * Every failure becomes `{"error":{"code","message"}}`: caller mistakes are
+ * 4xx with a stable code, anything else a logged 500 that reveals nothing.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { TreeRightsError } from "../engine/index.js";
+import { ApiError, quote } from "./api-error.js";
+import type { ApiErrorCode } from "./api-error.js";
+
+// Fastify's own errors that a caller provokes.
+const FASTIFY_CODES: Readonly<Record<string, readonly [number, ApiErrorCode, string]>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, "invalid_json", "body is not valid JSON"],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, "invalid_json", "body is empty; send a JSON object"],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, "body_too_large", "body is larger than the server accepts"],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, "unsupported_media_type", "body must be sent as `application/json`"],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, "bad_request", "`content-length` does not match the body"],
+  FST_ERR_BAD_URL: [400, "invalid_url", "the request URL is not validly encoded"],
+};
+
+// Engine codes a caller's input can trigger; other engine errors are faults.
+const ENGINE_CODES: ReadonlySet<string> = new Set(["invalid_path", "invalid_access", "invalid_groups"]);
+
+/** Turns any thrown value into the `ApiError` to answer with; unknown faults become `internal_error`. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof TreeRightsError) {
+    if (ENGINE_CODES.has(error.code)) return new ApiError(400, error.code as ApiErrorCode, error.message);
+    if (error.code === "not_ready") return new ApiError(503, "not_ready", "no rights index is loaded");
+    return internal();
+  }
+  if (isFastifyError(error)) {
+    const known = FASTIFY_CODES[error.code];
+    if (known !== undefined) return new ApiError(known[0], known[1], known[2]);
+    // JSON that secure-json-parse refuses (`__proto__` keys) is a caller error like any other bad JSON.
+    if (error instanceof SyntaxError && error.statusCode === 400) return new ApiError(400, "invalid_json", "body is not valid JSON");
+    const status = error.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return new ApiError(status, "bad_request", firstLine(error.message));
+    }
+  }
+  return internal();
+}
+
+/** Fastify's error handler, and its `frameworkErrors` handler. */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const apiError = toApiError(error);
+  if (apiError.statusCode >= 500) {
+    request.log.error({ err: error, method: request.method, url: request.url }, "request failed");
+  }
+  void reply.code(apiError.statusCode).send(apiError.toBody());
+}
+
+/**
+ * The not-found handler: 405 with `Allow` when the path exists for other
+ * methods, else 404. `routes` maps each registered URL to its methods.
+ */
+export function createNotFoundHandler(routes: ReadonlyMap<string, ReadonlySet<string>>) {
+  return (request: FastifyRequest, reply: FastifyReply): void => {
+    const url = request.url;
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const methods = routes.get(path);
+    const apiError = methods === undefined
+      ? new ApiError(404, "not_found", `no route for ${request.method} ${quote(path)}`)
+      : new ApiError(405, "method_not_allowed", `${quote(path)} accepts ${[...methods].join(", ")}, not ${request.method}`);
+    if (methods !== undefined) void reply.header("allow", [...methods].join(", "));
+    void reply.code(apiError.statusCode).send(apiError.toBody());
+  };
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && typeof (error as Partial<FastifyError>).code === "string";
+}
+
+function internal(): ApiError {
+  return new ApiError(500, "internal_error", "internal server error; the server log has details");
+}
+
+function firstLine(message: string): string {
+  const line = message.split("\n", 1)[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}

@@ -1,0 +1,94 @@
+/** The operations endpoints: `/v1/status`, `/healthz`, `/readyz`, `/metrics`. */
+import type { FastifyInstance } from "fastify";
+import type { TreeHandle } from "../loader/index.js";
+import { errorSchema } from "./schemas.js";
+import type { ServerMetrics } from "./server-metrics.js";
+import { VERSION } from "./version.js";
+
+/** Whether the server still takes traffic; `closing` is set as shutdown begins. */
+export interface ServerState {
+  closing: boolean;
+  /** `performance.now()` when the server was built. */
+  readonly startedAt: number;
+}
+
+/** What the operations routes need. */
+export interface OpsRoutesContext {
+  readonly tree: TreeHandle;
+  readonly metrics: ServerMetrics;
+  readonly state: ServerState;
+}
+
+const problem = {
+  type: "object",
+  properties: {
+    code: { type: "string" },
+    severity: { type: "string" },
+    file: { type: "string" },
+    line: { type: "integer" },
+    column: { type: "integer" },
+    message: { type: "string" },
+  },
+  additionalProperties: true,
+} as const;
+
+const statusResponseSchema = {
+  200: {
+    type: "object",
+    properties: {
+      version: { type: "string" },
+      uptime: { type: "number", description: "seconds since the server started" },
+      root: { type: "string" },
+      revision: { type: "string" },
+      loadedAt: { type: "string" },
+      loadMs: { type: "number" },
+      fileCount: { type: "integer" },
+      reloads: { type: "integer" },
+      rejectedReloads: { type: "integer" },
+      rejected: {
+        type: ["object", "null"],
+        properties: { revision: { type: "string" }, at: { type: "string" }, problems: { type: "array", items: problem } },
+        additionalProperties: true,
+      },
+      watch: { type: "object", properties: { state: { type: "string" }, error: { type: "string" } }, additionalProperties: true },
+    },
+    // What the loader adds to its status later reaches callers unchanged (here and in nested objects).
+    additionalProperties: true,
+  },
+  "5xx": errorSchema,
+} as const;
+
+const readyResponseSchema = {
+  200: { type: "object", properties: { ready: { type: "boolean" }, revision: { type: "string" } } },
+  503: { type: "object", properties: { ready: { type: "boolean" }, reason: { type: "string" } } },
+} as const;
+
+/** Registers the operations endpoints on `app`. */
+export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }: OpsRoutesContext): void {
+  app.get("/v1/status", { schema: { response: statusResponseSchema } }, (_request, reply) =>
+    reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...tree.status }),
+  );
+
+  app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
+
+  app.get("/readyz", { schema: { response: readyResponseSchema } }, (_request, reply) => {
+    if (state.closing) return reply.code(503).send({ ready: false, reason: "shutting down" });
+    // A handle always holds an index once open; this guards a handle that broke its contract.
+    let revision: string;
+    try {
+      revision = tree.index.revision;
+    } catch {
+      return reply.code(503).send({ ready: false, reason: "no rights index is loaded" });
+    }
+    return reply.send({ ready: true, revision });
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
+}
+
+function uptimeSeconds(state: ServerState): number {
+  return Math.round(performance.now() - state.startedAt) / 1000;
+}

@@ -1,0 +1,142 @@
+/**
+ * JSON Schemas of every endpoint: request validation (no coercion, no unknown
+ * fields) and response serialization (fast-json-stringify).
+ */
+
+const groupName = { type: "string", minLength: 1 } as const;
+const groups = { type: "array", items: groupName, description: "the caller's groups" } as const;
+const access = { type: "string", enum: ["READ", "WRITE"] } as const;
+const path = { type: "string", description: "a tree path such as `/plant/north`" } as const;
+const revision = { type: "string", description: "revision of the index that answered" } as const;
+const stringList = { type: "array", items: { type: "string" } } as const;
+
+/** The body of `POST /v1/check` and `POST /v1/explain`, and one item of a batch. */
+export const checkBodySchema = {
+  type: "object",
+  properties: { groups, access, path },
+  required: ["groups", "access", "path"],
+  additionalProperties: false,
+} as const;
+
+/** The query of `GET /v1/check`: `group` repeated (zero times is a valid deny). */
+export const checkQuerySchema = {
+  type: "object",
+  properties: { group: groups, access, path },
+  required: ["access", "path"],
+  additionalProperties: false,
+} as const;
+
+/** The query of `GET /v1/groups`. */
+export const groupsQuerySchema = {
+  type: "object",
+  properties: { access, path },
+  required: ["access", "path"],
+  additionalProperties: false,
+} as const;
+
+const batchSchemas = new Map<number, object>();
+
+/** The body of `POST /v1/check/batch`, holding at most `maxBatch` checks. */
+export function batchBodySchema(maxBatch: number): object {
+  // One object per limit: ajv caches compiled validators by schema identity.
+  let schema = batchSchemas.get(maxBatch);
+  if (schema === undefined) {
+    schema = {
+      type: "object",
+      properties: { checks: { type: "array", maxItems: maxBatch, items: checkBodySchema } },
+      required: ["checks"],
+      additionalProperties: false,
+    };
+    batchSchemas.set(maxBatch, schema);
+  }
+  return schema;
+}
+
+
+/** Every error response: `{"error":{"code":"…","message":"…"}}`. */
+export const errorSchema = {
+  type: "object",
+  properties: {
+    error: {
+      type: "object",
+      properties: { code: { type: "string" }, message: { type: "string" } },
+      required: ["code", "message"],
+    },
+  },
+  required: ["error"],
+} as const;
+
+const errorResponses = { "4xx": errorSchema, "5xx": errorSchema } as const;
+
+/** Responses of both check endpoints. */
+export const checkResponseSchema = {
+  200: {
+    type: "object",
+    properties: { allowed: { type: "boolean" }, revision },
+    required: ["allowed", "revision"],
+  },
+  ...errorResponses,
+} as const;
+
+/** Responses of `POST /v1/check/batch`. */
+export const batchResponseSchema = {
+  200: {
+    type: "object",
+    properties: { results: { type: "array", items: { type: "boolean" } }, revision },
+    required: ["results", "revision"],
+  },
+  ...errorResponses,
+} as const;
+
+/** Responses of `GET /v1/groups`. */
+export const groupsResponseSchema = {
+  200: {
+    type: "object",
+    properties: { groups: stringList, revision },
+    required: ["groups", "revision"],
+  },
+  ...errorResponses,
+} as const;
+
+const position = {
+  type: "object",
+  properties: { line: { type: "integer" }, column: { type: "integer" } },
+} as const;
+
+// Steps and explanations let unknown fields through, so that what the engine
+// adds later (pattern rules) reaches callers without a schema change here.
+const explainStep = {
+  type: "object",
+  properties: {
+    dir: { type: "string" },
+    file: { type: "string" },
+    keywords: stringList,
+    override: stringList,
+    include: stringList,
+    exclude: stringList,
+    at: position,
+    before: stringList,
+    after: stringList,
+  },
+  additionalProperties: true,
+} as const;
+
+/** Responses of `POST /v1/explain`: the engine's explanation, which names its revision. */
+export const explainResponseSchema = {
+  200: {
+    type: "object",
+    properties: {
+      allowed: { type: "boolean" },
+      access: { type: "string" },
+      path: { type: "string" },
+      groups: stringList,
+      steps: { type: "array", items: explainStep },
+      effective: stringList,
+      deciding: stringList,
+      revision,
+    },
+    required: ["allowed", "access", "path", "revision"],
+    additionalProperties: true,
+  },
+  ...errorResponses,
+} as const;

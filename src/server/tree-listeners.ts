@@ -1,0 +1,38 @@
+/** `listenToTree`: logs a live tree's reloads, rejections and watch failures, and counts them. */
+import type { FastifyBaseLogger } from "fastify";
+import { formatProblem } from "../engine/index.js";
+import type { RejectedLoad, ReloadEvent, TreeHandle } from "../loader/index.js";
+import type { ServerMetrics } from "./server-metrics.js";
+
+// Enough to act on in a log line; the full list is in `/v1/status`.
+const PROBLEMS_LOGGED = 20;
+
+/** Subscribes to the tree's events; returns the function that unsubscribes. */
+export function listenToTree(tree: TreeHandle, log: FastifyBaseLogger, metrics: ServerMetrics): () => void {
+  const onReload = (event: ReloadEvent): void => {
+    metrics.reloaded();
+    log.info(
+      { revision: event.index.revision, previous: event.previous.revision, durationMs: event.durationMs, changedFiles: event.changedFiles.length },
+      "rights tree reloaded",
+    );
+  };
+  const onRejected = (rejected: RejectedLoad): void => {
+    metrics.rejected();
+    const errors = rejected.problems.filter((p) => p.severity === "error");
+    log.warn(
+      { revision: rejected.revision, problems: errors.slice(0, PROBLEMS_LOGGED).map(formatProblem), problemCount: errors.length },
+      "rights tree reload rejected; the previous index keeps answering",
+    );
+  };
+  const onWatchError = (error: Error): void => {
+    log.error({ err: error }, "watching the rights tree failed");
+  };
+  tree.on("reload", onReload);
+  tree.on("rejected", onRejected);
+  tree.on("watch-error", onWatchError);
+  return () => {
+    tree.off("reload", onReload);
+    tree.off("rejected", onRejected);
+    tree.off("watch-error", onWatchError);
+  };
+}

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import type { Problem } from "../../src/engine/index.js";
+import { BROKEN_TREE, removeTrees, runCli, VALID_TREE, writeTree } from "./helpers.js";
+
+describe("treerights lint", () => {
+  let clean: string;
+  let warned: string;
+  let broken: string;
+  beforeAll(async () => {
+    clean = await writeTree(VALID_TREE);
+    warned = await writeTree({ ...VALID_TREE, "plant/south/access.rights": "" });
+    broken = await writeTree({ ...BROKEN_TREE, "plant/south/access.rights": "" });
+  });
+  afterAll(() => removeTrees([clean, warned, broken]));
+
+  it("exits 0 on a clean tree with a summary line", async () => {
+    const r = await runCli("lint", clean);
+    expect(r).toEqual({ code: 0, stdout: "0 errors, 0 warnings in 3 files\n", stderr: "" });
+  });
+
+  it("exits 0 when there are only warnings, and lists them", async () => {
+    const r = await runCli("lint", warned);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^plant\/south\/access\.rights(:\d+:\d+)?: warning: .+ \[\w+\]$/);
+    expect(lines.at(-1)).toBe("0 errors, 1 warning in 4 files");
+  });
+
+  it("lists every problem across files in text and exits 1", async () => {
+    const r = await runCli("lint", broken);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trimEnd().split("\n");
+    const summary = lines.pop();
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(line).toMatch(/^[\w/.]+(:\d+:\d+)?: (error|warning): .+ \[\w+\]$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^access\.rights:3:1: error: .*`Write`.*\[\w+\]$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^plant\/access\.rights:\d+:\d+: error: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^plant\/north\/access\.rights:\d+:\d+: error: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^plant\/south\/access\.rights(:\d+:\d+)?: warning: /));
+    const errors = lines.filter((l) => l.includes(": error: ")).length;
+    expect(summary).toBe(`${errors} errors, 1 warning in 4 files`);
+  });
+
+  it("prints problems and counts as JSON with --format json", async () => {
+    const r = await runCli("lint", broken, "--format", "json");
+    expect(r.code).toBe(1);
+    const body = JSON.parse(r.stdout) as { problems: Problem[]; errors: number; warnings: number; files: number };
+    expect(body.errors).toBeGreaterThanOrEqual(3);
+    expect(body.warnings).toBe(1);
+    expect(body.problems).toHaveLength(body.errors + body.warnings);
+    expect(body.files).toBe(4);
+    expect(new Set(body.problems.map((p) => p.file))).toEqual(
+      new Set(["access.rights", "plant/access.rights", "plant/north/access.rights", "plant/south/access.rights"]),
+    );
+    for (const p of body.problems) {
+      expect(p).toMatchObject({ code: expect.any(String), severity: expect.any(String), line: expect.any(Number), column: expect.any(Number), message: expect.any(String) });
+    }
+
+    const ok = await runCli("lint", clean, "--format", "json");
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ problems: [], errors: 0, warnings: 0, files: 3 });
+  });
+
+  it("prints GitHub annotations with paths joined to the dir argument", async () => {
+    const r = await runCli("lint", broken, "--format", "github");
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(line).toMatch(/^::(error|warning) (file=[^,]+,)?(line=\d+,col=\d+,)?title=\w+::.+$/);
+    const root = join(broken, "access.rights");
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^::error file=${escape(root)},line=3,col=1,title=\\w+::.*\`Write\``)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^::error file=${escape(join(broken, "plant/north/access.rights"))},line=\\d+,col=\\d+,title=`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^::warning file=${escape(join(broken, "plant/south/access.rights"))},`)));
+  });
+
+  it("skips paths matching --ignore", async () => {
+    const r = await runCli("lint", broken, "--ignore", "plant/**");
+    expect(r.stdout).not.toContain("plant/");
+    expect(r.stdout).toMatch(/^access\.rights:3:1: error: /m);
+  });
+
+  it("rejects an unknown format", async () => {
+    const r = await runCli("lint", clean, "--format", "xml");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Allowed choices are text, json, github");
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,101 @@
+/** `treerights serve` as a real process: listens, answers, shuts down on SIGTERM; a bad tree never listens. */
+import type { ChildProcess, ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BROKEN_TREE, removeTrees, runCli, VALID_TREE, writeTree } from "./helpers.js";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const MAIN = "src/cli/main.ts";
+
+interface Spawned {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  readonly output: { stdout: string; stderr: string };
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnCli(args: readonly string[]): Spawned {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = { stdout: "", stderr: "" };
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (output.stdout += s));
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (output.stderr += s));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("exit", (code, signal) => {
+      resolve({ code, signal });
+    });
+  });
+  return { child, output, exited };
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => { reject(new Error(`timed out waiting for ${what}`)); }, ms)),
+  ]);
+}
+
+describe("treerights serve", () => {
+  let tree: string;
+  let broken: string;
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    tree = await writeTree(VALID_TREE);
+    broken = await writeTree(BROKEN_TREE);
+  });
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  afterAll(() => removeTrees([tree, broken]));
+
+  it("prints its URL, answers /healthz on loopback, and exits 0 on SIGTERM", async () => {
+    const s = spawnCli(["serve", tree, "--port", "0", "--log-level", "silent"]);
+    children.push(s.child);
+    const url = await waitFor(
+      () => /http:\/\/127\.0\.0\.1:(\d+)/.exec(s.output.stdout)?.[0] ?? (s.child.exitCode === null ? undefined : "exited"),
+      20_000,
+      "the listening URL",
+    );
+    expect(url, s.output.stderr).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    const check = await fetch(`${url}/v1/check?group=supervisor&access=WRITE&path=/plant/a`);
+    expect(await check.json()).toMatchObject({ allowed: true });
+
+    s.child.kill("SIGTERM");
+    const { code, signal } = await withTimeout(s.exited, 5_000, "exit after SIGTERM");
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+
+  it("exits 2 with every problem on stderr for a tree invalid at startup, never listening", async () => {
+    const s = spawnCli(["serve", broken, "--port", "0"]);
+    children.push(s.child);
+    const { code } = await withTimeout(s.exited, 20_000, "exit on an invalid tree");
+    expect(code).toBe(2);
+    expect(s.output.stdout).not.toMatch(/http:\/\//);
+    expect(s.output.stderr).toMatch(/^access\.rights:3:1: error: /m);
+    expect(s.output.stderr).toMatch(/^plant\/access\.rights:\d+:\d+: error: /m);
+    expect(s.output.stderr).toMatch(/^plant\/north\/access\.rights:\d+:\d+: error: /m);
+  });
+
+  it("in-process: an invalid tree returns 2 before listening", async () => {
+    const r = await runCli("serve", broken, "--port", "0", "--no-watch");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/did not load/);
+  });
+});

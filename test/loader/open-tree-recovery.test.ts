@@ -1,0 +1,138 @@
+import { rename } from "node:fs/promises";
+import { watch } from "chokidar";
+import type { FSWatcher } from "chokidar";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { openTree, openTreeWith } from "../../src/loader/open-tree.js";
+import type { TreeHandle } from "../../src/loader/types.js";
+import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
+
+let roots: string[] = [];
+let handle: TreeHandle | undefined;
+
+afterEach(async () => {
+  await handle?.close();
+  handle = undefined;
+  await Promise.all(roots.map(removeTree));
+  roots = [];
+});
+
+async function tree(files: Record<string, string>): Promise<string> {
+  const root = await makeTree(files);
+  roots.push(root);
+  return root;
+}
+
+describe("watch failures", () => {
+  it("reports a removed root, keeps answering, and recovers when it returns", async () => {
+    const root = await tree({ "access.rights": rights(["ops"]), "plant/access.rights": rights(["eng"]) });
+    handle = await openTree(root, { watch: true });
+    const events = record(handle);
+    const good = handle.index;
+
+    await removeTree(root);
+    await vi.waitFor(() => {
+      expect(events.watchErrors.length).toBeGreaterThanOrEqual(1);
+    }, WAIT);
+    expect(handle.status.watch.state).toBe("failed");
+    expect(handle.status.watch.error).toContain("removed");
+    expect(handle.index).toBe(good);
+    expect(handle.index.check(["eng"], "READ", "/plant")).toBe(true);
+
+    await put(root, "access.rights", rights(["ops"]));
+    await put(root, "plant/access.rights", rights(["qa"]));
+    await vi.waitFor(() => {
+      expect(handle?.status.watch).toEqual({ state: "watching" });
+      expect(events.reloads).toHaveLength(1);
+    }, WAIT);
+    expect(handle.index.check(["qa"], "READ", "/plant")).toBe(true);
+
+    // The restarted watcher sees later edits.
+    await put(root, "plant/access.rights", rights(["qa2"]));
+    await vi.waitFor(() => {
+      expect(events.reloads).toHaveLength(2);
+    }, WAIT);
+    expect(handle.index.check(["qa2"], "READ", "/plant")).toBe(true);
+    expect(events.watchErrors).toHaveLength(1);
+  });
+
+  it("reports a root moved away, and recovers when it is moved back", async () => {
+    const root = await tree({ "access.rights": rights(["ops"]) });
+    handle = await openTree(root, { watch: true });
+    const events = record(handle);
+    await rename(root, `${root}.away`);
+    roots.push(`${root}.away`);
+    await vi.waitFor(() => {
+      expect(handle?.status.watch.state).toBe("failed");
+    }, WAIT);
+    expect(events.watchErrors).toHaveLength(1);
+    expect(events.rejected).toHaveLength(0);
+
+    await rename(`${root}.away`, root);
+    await put(root, "access.rights", rights(["back"]));
+    await vi.waitFor(() => {
+      expect(handle?.index.check(["back"], "READ", "/")).toBe(true);
+    }, WAIT);
+    expect(handle.status.watch.state).toBe("watching");
+  });
+
+  it("a reload that finds the root gone reports a watch failure, not a rejected tree", async () => {
+    const root = await tree({ "access.rights": rights(["ops"]) });
+    // A watcher that sees nothing, so only the reload can notice.
+    handle = await openTreeWith(root, { watch: true }, { createWatcher: (dir, options) => watch(dir, { ...options, ignored: () => true }) });
+    const events = record(handle);
+    await removeTree(root);
+    await handle.reload();
+    expect(handle.status.watch).toEqual({ state: "failed", error: `root directory \`${root}\` was removed` });
+    expect(events.watchErrors).toHaveLength(1);
+    expect(events.rejected).toHaveLength(0);
+    await handle.reload();
+    expect(events.watchErrors).toHaveLength(1);
+    expect(handle.index.check(["ops"], "READ", "/")).toBe(true);
+  });
+
+  it("reports a watcher error such as the inotify limit, and restarts the watcher", async () => {
+    const root = await tree({ "access.rights": rights(["ops"]) });
+    const watchers: FSWatcher[] = [];
+    handle = await openTreeWith(root, { watch: true }, {
+      recoveryPollMs: 20,
+      createWatcher: (dir, options) => {
+        const watcher = watch(dir, options);
+        watchers.push(watcher);
+        return watcher;
+      },
+    });
+    const events = record(handle);
+    const limit = Object.assign(new Error("ENOSPC: System limit for number of file watchers reached, watch '/x'"), { code: "ENOSPC" });
+    watchers[0]?.emit("error", limit);
+
+    expect(events.watchErrors).toHaveLength(1);
+    expect(events.watchErrors[0]?.message).toContain("ENOSPC");
+    expect(handle.status.watch).toEqual({ state: "failed", error: events.watchErrors[0]?.message });
+    expect(handle.index.check(["ops"], "READ", "/")).toBe(true);
+
+    await vi.waitFor(() => {
+      expect(handle?.status.watch.state).toBe("watching");
+    }, WAIT);
+    expect(watchers).toHaveLength(2);
+    expect(watchers[0]?.closed).toBe(true);
+    await put(root, "access.rights", rights(["after"]));
+    await vi.waitFor(() => {
+      expect(handle?.index.check(["after"], "READ", "/")).toBe(true);
+    }, WAIT);
+  });
+
+  it("close() during a failed watch stops the recovery", async () => {
+    const root = await tree({ "access.rights": rights(["ops"]) });
+    handle = await openTree(root, { watch: true });
+    const events = record(handle);
+    await removeTree(root);
+    await vi.waitFor(() => {
+      expect(events.watchErrors.length).toBeGreaterThanOrEqual(1);
+    }, WAIT);
+    await handle.close();
+    await put(root, "access.rights", rights(["later"]));
+    await pause(800);
+    expect(handle.status.watch.state).toBe("off");
+    expect(events.reloads).toHaveLength(0);
+  });
+});
