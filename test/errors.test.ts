@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, LoadError, PathError, TreeRightsError, formatProblem } from "../src/index.js";
+import { PROBLEM_CODES } from "../src/loader/problems.js";
 
 const doc = readFileSync(new URL("../docs/errors.md", import.meta.url), "utf8");
 
@@ -11,8 +12,14 @@ describe("error registry", () => {
     }
   });
 
+  it("documents every load and lint problem code with its severity", () => {
+    for (const [code, info] of Object.entries(PROBLEM_CODES)) {
+      expect(doc, `docs/errors.md lacks problem \`${code}\``).toContain(`| \`${code}\` | ${info.severity} |`);
+    }
+  });
+
   it("uses snake_case codes only", () => {
-    for (const code of Object.keys(ERROR_CODES)) expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
+    for (const code of [...Object.keys(ERROR_CODES), ...Object.keys(PROBLEM_CODES)]) expect(code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
   });
 
   it("gives thrown errors their code and class", () => {
