@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, LoadError, PathError, TreeRightsError, formatProblem } from "../src/index.js";
 import { PROBLEM_CODES } from "../src/loader/problems.js";
+import { API_ERROR_CODES } from "../src/server/api-error.js";
 
 const doc = readFileSync(new URL("../docs/errors.md", import.meta.url), "utf8");
 
@@ -18,8 +19,14 @@ describe("error registry", () => {
     }
   });
 
+  it("documents every HTTP error code", () => {
+    for (const code of Object.keys(API_ERROR_CODES)) {
+      expect(doc, `docs/errors.md lacks HTTP code \`${code}\``).toMatch(new RegExp(`^\\| \\d{3} \\| \`${code}\` \\|`, "m"));
+    }
+  });
+
   it("uses snake_case codes only", () => {
-    for (const code of [...Object.keys(ERROR_CODES), ...Object.keys(PROBLEM_CODES)]) expect(code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
+    for (const code of [...Object.keys(ERROR_CODES), ...Object.keys(PROBLEM_CODES), ...Object.keys(API_ERROR_CODES)]) expect(code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
   });
 
   it("gives thrown errors their code and class", () => {

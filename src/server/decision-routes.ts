@@ -4,11 +4,10 @@
  * revision it reports is the one that decided.
  */
 import type { FastifyInstance } from "fastify";
-import { TreeRightsError } from "../engine/index.js";
 import type { Access, RightsIndex } from "../engine/index.js";
 import type { TreeHandle } from "../loader/index.js";
 import { ApiError } from "./api-error.js";
-import type { ApiErrorCode } from "./api-error.js";
+import { isCallerError } from "./error-handler.js";
 import {
   batchBodySchema, batchResponseSchema, checkBodySchema, checkQuerySchema, checkResponseSchema,
   explainResponseSchema, groupsQuerySchema, groupsResponseSchema,
@@ -119,9 +118,7 @@ function decideAll(index: RightsIndex, checks: readonly CheckBody[]): { results:
       counts[slot] = (counts[slot] ?? 0) + 1;
     }
   } catch (error) {
-    if (error instanceof TreeRightsError && (error.code === "invalid_path" || error.code === "invalid_access" || error.code === "invalid_groups")) {
-      throw new ApiError(400, error.code satisfies ApiErrorCode, `checks[${i}]: ${error.message}`);
-    }
+    if (isCallerError(error)) throw new ApiError(400, error.code, `checks[${i}]: ${error.message}`);
     throw error;
   }
   return { results, counts };

@@ -20,11 +20,16 @@ const FASTIFY_CODES: Readonly<Record<string, readonly [number, ApiErrorCode, str
 // Engine codes a caller's input can trigger; other engine errors are faults.
 const ENGINE_CODES: ReadonlySet<string> = new Set(["invalid_path", "invalid_access", "invalid_groups"]);
 
+/** True for an engine error caused by the caller's input (a bad path, access or groups). */
+export function isCallerError(error: unknown): error is TreeRightsError & { code: ApiErrorCode } {
+  return error instanceof TreeRightsError && ENGINE_CODES.has(error.code);
+}
+
 /** Turns any thrown value into the `ApiError` to answer with; unknown faults become `internal_error`. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (isCallerError(error)) return new ApiError(400, error.code, error.message);
   if (error instanceof TreeRightsError) {
-    if (ENGINE_CODES.has(error.code)) return new ApiError(400, error.code as ApiErrorCode, error.message);
     if (error.code === "not_ready") return new ApiError(503, "not_ready", "no rights index is loaded");
     return internal();
   }
