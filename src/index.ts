@@ -14,7 +14,8 @@ export type {
 export { compile, normalizePath, formatPath, canonicalPath, ACCESS_LEVELS } from "./engine/index.js";
 export type {
   Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
-  Explanation, ExplainStep, RightsIndex, CompileOptions,
+  Explanation, ExplainStep, RightsIndex, CompileOptions, GlobMatcher,
+  IndexChanges, IndexedDirectory, WhereRegion, WherePattern, WhereResult,
 } from "./engine/index.js";
 
 // Errors: stable codes, thrown classes, problems as data

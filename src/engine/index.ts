@@ -5,7 +5,7 @@
 
 // Compiling and deciding
 export { compile, isGroupName } from "./compile.js";
-export type { CompileOptions } from "./compile.js";
+export type { CompileOptions, GlobMatcher } from "./compile.js";
 
 // Paths (SPEC 1.4)
 export { normalizePath, formatPath, canonicalPath, MAX_PATH_BYTES } from "./path.js";
@@ -19,4 +19,5 @@ export { ACCESS_LEVELS } from "./types.js";
 export type {
   Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
   Severity, Problem, ExplainStep, Explanation, RightsIndex,
+  IndexChanges, IndexedDirectory, WhereRegion, WherePattern, WhereResult,
 } from "./types.js";

@@ -3,23 +3,61 @@ import { TreeRightsError } from "./errors.js";
 import type { GroupSet } from "./group-set.js";
 import { applyRule, compareCodeUnits } from "./group-set.js";
 import { formatPath, normalizePath, scanPath } from "./path.js";
+import type { CheckedFile } from "./rights-file-check.js";
+import { revisionOf, sortedFiles } from "./rights-file-check.js";
 import type { ScopedRule, TrieNode } from "./trie.js";
 import { relativeTo } from "./trie.js";
-import type { Access, ExplainStep, Explanation, Keyword, LevelRule, RightsFile, RightsIndex } from "./types.js";
+import type { GlobMatcher } from "./trie-build.js";
+import type {
+  Access, ExplainStep, Explanation, IndexChanges, IndexedDirectory, Keyword, LevelRule,
+  RightsFile, RightsIndex, WhereResult,
+} from "./types.js";
+import { applyChanges } from "./update.js";
+import { whereHeld } from "./where.js";
 
 /** The `RightsIndex` built by `compile`; immutable once constructed. */
 export class CompiledIndex implements RightsIndex {
   readonly revision: string;
   readonly fileCount: number;
-  readonly files: readonly RightsFile[];
   readonly #root: TrieNode;
+  readonly #byDir: ReadonlyMap<string, CheckedFile>;
+  readonly #matcher: GlobMatcher | undefined;
+  // Sorted on first use: an incremental update need not pay for it.
+  #files: readonly RightsFile[] | null = null;
 
-  constructor(root: TrieNode, files: readonly RightsFile[], revision: string) {
+  constructor(root: TrieNode, revision: string, byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined) {
     this.#root = root;
-    this.files = files;
-    this.fileCount = files.length;
+    this.#byDir = byDir;
+    this.#matcher = matcher;
+    this.fileCount = byDir.size;
     this.revision = revision;
     Object.freeze(this);
+  }
+
+  get files(): readonly RightsFile[] {
+    this.#files ??= Object.freeze(sortedFiles(this.#byDir.values()).map((e) => e.file));
+    return this.#files;
+  }
+
+  update(changes: IndexChanges, options: { readonly revision?: string } = {}): RightsIndex {
+    const next = applyChanges({ root: this.#root, byDir: this.#byDir }, changes, this.#matcher);
+    const revision = options.revision ?? revisionOf(sortedFiles(next.byDir.values()).map((e) => e.file));
+    return new CompiledIndex(next.root, revision, next.byDir, this.#matcher);
+  }
+
+  *directories(): Generator<IndexedDirectory> {
+    const stack: TrieNode[] = [this.#root];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      yield Object.freeze({ path: formatPath(node.segments), read: node.read.sorted, write: node.write.sorted, file: node.file });
+      // Reversed so that siblings come out in insertion order.
+      if (node.children !== null) stack.push(...[...node.children.values()].reverse());
+    }
+  }
+
+  where(group: string, access: Access): WhereResult {
+    checkAccess(access);
+    if (typeof group !== "string") throw invalidGroups();
+    return whereHeld(this.#root, group, access, (node) => effective(node, access).members);
   }
 
   check(groups: readonly string[], access: Access, path: string): boolean {

@@ -99,6 +99,50 @@ export interface Explanation {
   readonly revision: string;
 }
 
+/** An indexed directory with its effective sets, as `directories()` lists it. */
+export interface IndexedDirectory {
+  /** `/` for the root, `/a/b` below it. */
+  readonly path: string;
+  readonly read: readonly string[];
+  readonly write: readonly string[];
+  /** The directory's own rights file, or null for an ancestor of one. */
+  readonly file: RightsFile | null;
+}
+
+/** A subtree where a group holds a level, with the subtrees cut out of it below. */
+export interface WhereRegion {
+  /** The subtree's root, `/a/b`: the group holds the level here and below... */
+  readonly path: string;
+  /** ...except in these subtrees, where an `exclude` or `override` takes it away (a deeper region may grant it again). */
+  readonly holes: readonly string[];
+}
+
+/** A pattern rule that may grant or take away a group's level on paths matching its glob. */
+export interface WherePattern {
+  readonly file: string;
+  /** The directory the glob is relative to. */
+  readonly dir: string;
+  readonly match: string;
+  readonly effect: "grant" | "revoke";
+}
+
+/** Everywhere a group holds a level: complete, never truncated. */
+export interface WhereResult {
+  readonly group: string;
+  readonly access: Access;
+  readonly regions: readonly WhereRegion[];
+  /** Pattern rules that change the answer on matching paths inside or outside the regions. */
+  readonly patterns: readonly WherePattern[];
+}
+
+/** What changed in the rights files since an index was compiled. */
+export interface IndexChanges {
+  /** Files added or changed (one per directory; it replaces the old file there). */
+  readonly upsert?: readonly RightsFile[];
+  /** Directories whose rights file was removed (any spelling of the path). */
+  readonly remove?: readonly string[];
+}
+
 /** A compiled, immutable rights tree that answers decisions. */
 export interface RightsIndex {
   /** Content hash of every rights file the index was compiled from. */
@@ -113,4 +157,14 @@ export interface RightsIndex {
   explain(groups: readonly string[], access: Access, path: string): Explanation;
   /** The groups holding `access` on `path`, sorted. */
   groupsFor(access: Access, path: string): readonly string[];
+  /** Every indexed directory (one with a rights file, or an ancestor of one), parents first. */
+  directories(): Iterable<IndexedDirectory>;
+  /** Every subtree where `group` holds `access`, with its holes. */
+  where(group: string, access: Access): WhereResult;
+  /**
+   * A new index with `changes` applied, sharing every untouched part of this
+   * one: only the changed directories' subtrees are recomputed. Throws like
+   * `compile`. This index is left unchanged.
+   */
+  update(changes: IndexChanges, options?: { readonly revision?: string }): RightsIndex;
 }

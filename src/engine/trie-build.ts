@@ -1,0 +1,75 @@
+/** Building the trie and its effective sets, for `compile` and `update`. */
+import { TreeRightsError } from "./errors.js";
+import { GroupSetPool } from "./group-set.js";
+import type { CheckedFile } from "./rights-file-check.js";
+import { sortedFiles } from "./rights-file-check.js";
+import type { ScopedRule } from "./trie.js";
+import { TrieNode, relativeTo } from "./trie.js";
+import type { RightsFile } from "./types.js";
+
+/** Builds a test for a glob of a pattern rule; the loader passes micromatch with `dot: true`. */
+export type GlobMatcher = (glob: string) => (relative: string) => boolean;
+
+/** The whole trie of checked files keyed by directory; throws when the root has no file. */
+export function buildTrie(byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined): TrieNode {
+  if (!byDir.has("")) {
+    throw new TreeRightsError("invalid_rights", "the tree root has no rights file; the root `access.rights` is mandatory");
+  }
+  const pool = new GroupSetPool();
+  const root = new TrieNode([], pool.of([]));
+  placeFiles(root, byDir.values());
+  computeSets(root, pool, matcher);
+  return root;
+}
+
+/** Creates the nodes of `files` below `start` (each file's dir must be at or below it) and sets their files. */
+export function placeFiles(start: TrieNode, files: Iterable<CheckedFile>): void {
+  const depth = start.segments.length;
+  for (const { file, segments } of sortedFiles(files)) {
+    let node = start;
+    for (let i = depth; i < segments.length; i++) node = node.child(segments[i] as string);
+    node.file = file;
+  }
+}
+
+/**
+ * Effective sets of `start` and every indexed directory below it, parents
+ * before children (SPEC 1.2 and 1.3). `start` must already hold what it
+ * inherits (see `inherit`); its own file is applied here.
+ */
+export function computeSets(start: TrieNode, pool: GroupSetPool, matcher: GlobMatcher | undefined): void {
+  const stack: TrieNode[] = [start];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    const file = node.file;
+    if (file !== null) {
+      node.read = pool.apply(file.READ, node.read);
+      node.write = pool.apply(file.WRITE, node.write);
+      if (file.patterns !== undefined && file.patterns.length > 0) {
+        node.scope = [...node.scope, ...scopedRules(file, node.segments.length, matcher)];
+      }
+    }
+    for (const child of node.children?.values() ?? []) {
+      inherit(child, node, pool);
+      stack.push(child);
+    }
+  }
+}
+
+/** What `child` holds before its own file: its parent's sets, then strict ancestors' matching pattern rules, root down. */
+export function inherit(child: TrieNode, parent: TrieNode, pool: GroupSetPool): void {
+  child.read = parent.read;
+  child.write = parent.write;
+  child.scope = parent.scope;
+  for (const scoped of parent.scope) {
+    if (!scoped.test(relativeTo(scoped.depth, child.segments))) continue;
+    child.read = pool.apply(scoped.rule.READ, child.read);
+    child.write = pool.apply(scoped.rule.WRITE, child.write);
+  }
+}
+
+function scopedRules(file: RightsFile, depth: number, matcher: GlobMatcher | undefined): ScopedRule[] {
+  if (matcher === undefined) {
+    throw new TreeRightsError("invalid_option", `\`${file.file ?? file.dir}\` has pattern rules; pass a \`matcher\` to compile`);
+  }
+  return (file.patterns ?? []).map((rule) => ({ depth, file: file.file ?? "", rule, test: matcher(rule.match) }));
+}

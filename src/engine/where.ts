@@ -1,0 +1,57 @@
+/** Reverse queries: every subtree where a group holds a level. */
+import { compareCodeUnits } from "./group-set.js";
+import { formatPath } from "./path.js";
+import type { TrieNode } from "./trie.js";
+import type { Access, WherePattern, WhereRegion, WhereResult } from "./types.js";
+
+interface OpenRegion {
+  readonly path: string;
+  readonly holes: string[];
+}
+
+/**
+ * Walks the indexed directories: a region starts where the group comes to
+ * hold the level, a hole where it stops holding it inside a region. Any
+ * directory not indexed answers like its deepest indexed ancestor, so the
+ * result is complete for every path that no pattern rule touches;
+ * pattern rules that concern the group are listed alongside.
+ */
+export function whereHeld(root: TrieNode, group: string, access: Access, holders: (node: TrieNode) => ReadonlySet<string>): WhereResult {
+  const regions: OpenRegion[] = [];
+  const patterns: WherePattern[] = [];
+  const stack: { node: TrieNode; region: OpenRegion | null }[] = [{ node: root, region: null }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node } = item;
+    let region = item.region;
+    const holds = holders(node).has(group);
+    if (holds && region === null) {
+      region = { path: formatPath(node.segments), holes: [] };
+      regions.push(region);
+    } else if (!holds && region !== null) {
+      region.holes.push(formatPath(node.segments));
+      region = null;
+    }
+    for (const rule of node.file?.patterns ?? []) {
+      const level = rule[access];
+      if (level === undefined) continue;
+      const grants = (level.override ?? level.include ?? []).includes(group);
+      const revokes = level.exclude?.includes(group) === true || (level.override !== undefined && !grants);
+      if (grants || revokes) {
+        patterns.push({ file: node.file?.file ?? "", dir: formatPath(node.segments), match: rule.match, effect: grants ? "grant" : "revoke" });
+      }
+    }
+    if (node.children !== null) {
+      for (const child of [...node.children.values()].reverse()) stack.push({ node: child, region });
+    }
+  }
+  return Object.freeze({
+    group,
+    access,
+    regions: Object.freeze(
+      regions
+        .sort((a, b) => compareCodeUnits(a.path, b.path))
+        .map((r): WhereRegion => Object.freeze({ path: r.path, holes: Object.freeze(r.holes.sort(compareCodeUnits)) })),
+    ),
+    patterns: Object.freeze(patterns),
+  });
+}
