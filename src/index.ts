@@ -15,7 +15,7 @@ export { compile, normalizePath, formatPath, canonicalPath, ACCESS_LEVELS } from
 export type {
   Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
   Explanation, ExplainStep, RightsIndex, CompileOptions, GlobMatcher,
-  IndexChanges, IndexedDirectory, WhereRegion, WherePattern, WhereResult,
+  IndexChanges, IndexedDirectory, EffectiveChange, WhereRegion, WherePattern, WhereResult,
 } from "./engine/index.js";
 
 // Errors: stable codes, thrown classes, problems as data

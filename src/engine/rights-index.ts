@@ -9,10 +9,11 @@ import type { ScopedRule, TrieNode } from "./trie.js";
 import { relativeTo } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import type {
-  Access, ExplainStep, Explanation, IndexChanges, IndexedDirectory, Keyword, LevelRule,
+  Access, EffectiveChange, ExplainStep, Explanation, IndexChanges, IndexedDirectory, Keyword, LevelRule,
   RightsFile, RightsIndex, WhereResult,
 } from "./types.js";
 import { applyChanges } from "./update.js";
+import { effectiveChanges } from "./changes.js";
 import { whereHeld } from "./where.js";
 
 /** The `RightsIndex` built by `compile`; immutable once constructed. */
@@ -43,6 +44,15 @@ export class CompiledIndex implements RightsIndex {
     const next = applyChanges({ root: this.#root, byDir: this.#byDir }, changes, this.#matcher);
     const revision = options.revision ?? revisionOf(sortedFiles(next.byDir.values()).map((e) => e.file));
     return new CompiledIndex(next.root, revision, next.byDir, this.#matcher);
+  }
+
+  changesSince(previous: RightsIndex): EffectiveChange[] {
+    if (!(previous instanceof CompiledIndex)) {
+      throw new TreeRightsError("invalid_option", "`changesSince` needs an index made by `compile` or `update`");
+    }
+    const setsAt = (index: CompiledIndex) => (segments: readonly string[], access: Access) =>
+      index.#lookup(formatPath(segments), access);
+    return effectiveChanges(previous.#root, this.#root, setsAt(previous), setsAt(this));
   }
 
   *directories(): Generator<IndexedDirectory> {

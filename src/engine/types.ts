@@ -135,6 +135,16 @@ export interface WhereResult {
   readonly patterns: readonly WherePattern[];
 }
 
+/** One directory and level whose effective groups differ between two indexes. */
+export interface EffectiveChange {
+  readonly path: string;
+  readonly access: Access;
+  /** Groups that hold the level now and did not before, sorted. */
+  readonly added: readonly string[];
+  /** Groups that held the level before and no longer do, sorted. */
+  readonly removed: readonly string[];
+}
+
 /** What changed in the rights files since an index was compiled. */
 export interface IndexChanges {
   /** Files added or changed (one per directory; it replaces the old file there). */
@@ -167,4 +177,12 @@ export interface RightsIndex {
    * `compile`. This index is left unchanged.
    */
   update(changes: IndexChanges, options?: { readonly revision?: string }): RightsIndex;
+  /**
+   * Every indexed directory (of either index) whose effective groups differ
+   * from `previous`, per level, sorted by path. Directories that are not
+   * indexed answer like their deepest indexed ancestor, so this is complete
+   * for every path that no pattern rule touches. Fast when this index was
+   * made from `previous` by `update`: shared subtrees are skipped.
+   */
+  changesSince(previous: RightsIndex): EffectiveChange[];
 }

@@ -1,0 +1,46 @@
+/** Effective changes between two indexes, in time proportional to what changed. */
+import type { GroupSet } from "./group-set.js";
+import { compareCodeUnits } from "./group-set.js";
+import { formatPath } from "./path.js";
+import type { TrieNode } from "./trie.js";
+import type { Access, EffectiveChange } from "./types.js";
+import { ACCESS_LEVELS } from "./types.js";
+
+/** Looks up the sets a path has in one index (for directories indexed only on the other side). */
+export type SetsAt = (segments: readonly string[], access: Access) => GroupSet;
+
+/**
+ * Every indexed directory (of either index) whose effective groups differ,
+ * per level. Subtrees shared by both tries (an incremental update shares
+ * every untouched node) are skipped without a look.
+ */
+export function effectiveChanges(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): EffectiveChange[] {
+  const changes: EffectiveChange[] = [];
+  const stack: [TrieNode | undefined, TrieNode | undefined][] = [[from, to]];
+  for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
+    const [a, b] = pair;
+    if (a === b) continue;
+    const segments = (a ?? b)?.segments ?? [];
+    for (const access of ACCESS_LEVELS) {
+      const before = a !== undefined ? levelOf(a, access) : fromAt(segments, access);
+      const after = b !== undefined ? levelOf(b, access) : toAt(segments, access);
+      const change = difference(before, after);
+      if (change !== null) changes.push(Object.freeze({ path: formatPath(segments), access, ...change }));
+    }
+    const names = new Set([...(a?.children?.keys() ?? []), ...(b?.children?.keys() ?? [])]);
+    for (const name of names) stack.push([a?.children?.get(name), b?.children?.get(name)]);
+  }
+  return changes.sort((x, y) => compareCodeUnits(x.path, y.path) || compareCodeUnits(x.access, y.access));
+}
+
+function levelOf(node: TrieNode, access: Access): GroupSet {
+  return access === "READ" ? node.read : node.write;
+}
+
+function difference(before: GroupSet, after: GroupSet): { added: readonly string[]; removed: readonly string[] } | null {
+  if (before === after) return null;
+  const added = after.sorted.filter((g) => !before.members.has(g));
+  const removed = before.sorted.filter((g) => !after.members.has(g));
+  if (added.length === 0 && removed.length === 0) return null;
+  return { added: Object.freeze(added), removed: Object.freeze(removed) };
+}
