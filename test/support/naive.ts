@@ -2,6 +2,7 @@
  * A deliberately naive reference resolver for SPEC 1.2 and 1.4: no trie, no
  * interning, no shared code with the engine. Tests hold the real index to it.
  */
+import micromatch from "micromatch";
 import type { Access, LevelRule, RightsFile } from "../../src/engine/index.js";
 
 /** Rights files keyed by their directory as `naiveSegments(dir).join("/")` (`""` is the root). */
@@ -38,11 +39,22 @@ function apply(rule: LevelRule | undefined, inherited: Set<string>): Set<string>
   return out;
 }
 
-/** `eff(p, L)`: walk every prefix from the root, applying each rights file met; sorted by code unit. */
+/**
+ * `eff(p, L)`: walk every prefix from the root; at each, first every strict
+ * ancestor's pattern rules whose glob matches (SPEC 1.3, micromatch with
+ * `dot: true`), root down and in file order, then the prefix's own file.
+ * Sorted by code unit.
+ */
 export function naiveGroupsFor(tree: NaiveTree, access: Access, path: string): string[] {
   const segments = naiveSegments(path);
   let groups = new Set<string>();
   for (let depth = 0; depth <= segments.length; depth++) {
+    for (let above = 0; above < depth; above++) {
+      const relative = segments.slice(above, depth).join("/");
+      for (const rule of tree.get(segments.slice(0, above).join("/"))?.patterns ?? []) {
+        if (micromatch.isMatch(relative, rule.match, { dot: true })) groups = apply(rule[access], groups);
+      }
+    }
     const file = tree.get(segments.slice(0, depth).join("/"));
     if (file !== undefined) groups = apply(file[access], groups);
   }

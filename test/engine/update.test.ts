@@ -1,0 +1,132 @@
+/** Incremental update and effective changes: the same answers as compiling from scratch. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Access, RightsFile, RightsIndex } from "../../src/engine/index.js";
+import { compile, normalizePath } from "../../src/engine/index.js";
+import type { GenTree } from "../support/arbitraries.js";
+import { GROUPS, LEAVES, keyOf, levelsArb, rightsFile } from "../support/arbitraries.js";
+import { testMatcher } from "../support/matcher.js";
+import { patternRuleArb, treeWithPatternsArb } from "../support/pattern-arbitraries.js";
+
+type Edit =
+  | { readonly kind: "upsert"; readonly pick: number; readonly file: Omit<RightsFile, "dir"> }
+  | { readonly kind: "remove"; readonly pick: number };
+
+const editArb: fc.Arbitrary<Edit> = fc.oneof(
+  fc
+    .record({ pick: fc.nat(), levels: levelsArb(), patterns: fc.option(fc.array(patternRuleArb(), { maxLength: 2 }), { nil: undefined }) })
+    .map(({ pick, levels, patterns }) => ({
+      kind: "upsert" as const,
+      pick,
+      file: { ...rightsFile("", levels), ...(patterns !== undefined ? { patterns } : {}) },
+    })),
+  fc.nat().map((pick) => ({ kind: "remove" as const, pick })),
+);
+
+/** Every directory of the tree plus a leaf below each: where answers are compared. */
+function probes(tree: GenTree): string[] {
+  return tree.dirs.flatMap((d) => [`/${d.join("/")}`, `/${[...d, LEAVES[1]].join("/")}`]);
+}
+
+function answers(index: RightsIndex, paths: readonly string[]): string[][] {
+  return paths.flatMap((p) => (["READ", "WRITE"] as Access[]).map((a) => [...index.groupsFor(a, p)]));
+}
+
+const dirKey = (f: RightsFile): string => keyOf(normalizePath(f.dir));
+
+describe("index.update", () => {
+  it("answers like a fresh compile after any sequence of edits, and leaves the old index alone", () => {
+    fc.assert(
+      fc.property(treeWithPatternsArb(), fc.array(editArb, { minLength: 1, maxLength: 8 }), (tree, edits) => {
+        const paths = probes(tree);
+        let files = new Map(tree.files.map((f) => [dirKey(f), f]));
+        let index = compile(files.values(), { matcher: testMatcher });
+        for (const edit of edits) {
+          const dir = tree.dirs[edit.pick % tree.dirs.length] ?? [];
+          const key = keyOf(dir);
+          if (edit.kind === "remove" && key === "") continue;
+          const before = answers(index, paths);
+          const previous = index;
+          files = new Map(files);
+          if (edit.kind === "remove") {
+            files.delete(key);
+            index = index.update({ remove: [`/${key}`] });
+          } else {
+            const file = { ...edit.file, dir: key };
+            files.set(key, file);
+            index = index.update({ upsert: [file] });
+          }
+          const fresh = compile(files.values(), { matcher: testMatcher });
+          expect(answers(index, paths)).toEqual(answers(fresh, paths));
+          expect(index.revision).toBe(fresh.revision);
+          expect(index.fileCount).toBe(fresh.fileCount);
+          expect(answers(previous, paths)).toEqual(before);
+          // changesSince reports exactly the directories whose answers moved (for indexed directories).
+          const moved = new Map(index.changesSince(previous).map((c) => [`${c.access} ${c.path}`, c]));
+          for (const d of [...previous.directories(), ...index.directories()]) {
+            for (const access of ["READ", "WRITE"] as Access[]) {
+              const was = previous.groupsFor(access, d.path);
+              const now = index.groupsFor(access, d.path);
+              const change = moved.get(`${access} ${d.path}`);
+              if (JSON.stringify(was) === JSON.stringify(now)) expect(change).toBeUndefined();
+              else {
+                expect(change?.added).toEqual(now.filter((g) => !was.includes(g)));
+                expect(change?.removed).toEqual(was.filter((g) => !now.includes(g)));
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("rejects a change that removes the root file and keeps the old index answering", () => {
+    const index = compile([{ dir: "", READ: { include: ["ops"] } }, { dir: "a", READ: { exclude: ["ops"] } }]);
+    expect(() => index.update({ remove: ["/"] })).toThrow(expect.objectContaining({ code: "invalid_rights" }));
+    expect(() => index.update({ upsert: [{ dir: "b", READ: { override: ["x"], include: ["y"] } }] })).toThrow(
+      expect.objectContaining({ code: "invalid_rights" }),
+    );
+    expect(index.groupsFor("READ", "/b")).toEqual(["ops"]);
+  });
+
+  it("changesSince is empty between an index and itself", () => {
+    const index = compile([{ dir: "", READ: { include: ["ops"] } }]);
+    expect(index.changesSince(index)).toEqual([]);
+  });
+});
+
+describe("index.where", () => {
+  it("agrees with check on every directory and leaf of generated trees", () => {
+    fc.assert(
+      fc.property(treeWithPatternsArb(), fc.constantFrom(...GROUPS), fc.constantFrom<Access>("READ", "WRITE"), (tree, group, access) => {
+        const withoutPatterns = tree.files.map(({ patterns: _, ...rest }) => rest);
+        const index = compile(withoutPatterns);
+        const { regions, patterns } = index.where(group, access);
+        expect(patterns).toEqual([]);
+        const within = (path: string, root: string): boolean => root === "/" || path === root || path.startsWith(`${root}/`);
+        for (const path of probes(tree)) {
+          const p = `/${normalizePath(path).join("/")}`;
+          // The deepest region root or hole above the path decides.
+          let deepest: { at: string; holds: boolean } | null = null;
+          for (const r of regions) {
+            for (const [at, holds] of [[r.path, true], ...r.holes.map((h) => [h, false] as const)] as const) {
+              if (within(p, at) && (deepest === null || at.length > deepest.at.length)) deepest = { at, holds };
+            }
+          }
+          expect(deepest?.holds ?? false).toBe(index.check([group], access, path));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("lists pattern rules that grant or take away the group", () => {
+    const index = compile(
+      [{ dir: "", READ: { include: ["ops"] }, patterns: [{ match: "**/*.script", READ: { exclude: ["ops"] } }, { match: "r/**", READ: { include: ["aud"] } }] }],
+      { matcher: testMatcher },
+    );
+    expect(index.where("ops", "READ").patterns).toEqual([{ file: "access.rights", dir: "/", match: "**/*.script", effect: "revoke" }]);
+    expect(index.where("aud", "READ")).toMatchObject({ regions: [], patterns: [{ match: "r/**", effect: "grant" }] });
+  });
+});
