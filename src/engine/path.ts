@@ -5,6 +5,15 @@ import { PathError } from "./errors.js";
 export const MAX_PATH_BYTES = 4096;
 
 const SLASH = 0x2f;
+const HASH_SEED = 0x811c9dc5;
+const HASH_PRIME = 0x01000193;
+
+/** The hash `scanPath` gives a segment: 32-bit FNV-1a over its UTF-16 units. */
+export function segmentHash(segment: string): number {
+  let hash = HASH_SEED;
+  for (let i = 0; i < segment.length; i++) hash = Math.imul(hash ^ segment.charCodeAt(i), HASH_PRIME);
+  return hash;
+}
 const DOT = 0x2e;
 
 /**
@@ -20,23 +29,30 @@ export function normalizePath(path: string): string[] {
   return segments;
 }
 
+/** Called with the bounds of a segment in `path` and its `segmentHash`. */
+export type SegmentVisitor = (path: string, start: number, end: number, hash: number) => void;
+
 /**
- * Validates `path` per SPEC 1.4 and calls `visit` with the bounds of each
- * segment kept by normalization, in order. The segment is not sliced here so
- * that a caller that stops caring (a trie walk past the last indexed
- * directory) pays only for validation.
+ * Validates `path` per SPEC 1.4 and calls `visit` with the bounds and hash of
+ * each segment kept by normalization, in order. The segment is not sliced
+ * here, and its hash is folded in while each character is validated anyway,
+ * so a trie walk needs neither a substring nor a second pass over it.
  */
-export function scanPath(path: string, visit: (path: string, start: number, end: number) => void): void {
+export function scanPath(path: string, visit: SegmentVisitor): void {
   if (typeof path !== "string") throw new PathError("path must be a string");
   checkLength(path);
   const n = path.length;
   let start = 0;
+  let hash = HASH_SEED;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? path.charCodeAt(i) : SLASH;
     if (c === SLASH) {
-      if (i > start && !isDotSegment(path, start, i)) visit(path, start, i);
+      if (i > start && !isDotSegment(path, start, i)) visit(path, start, i, hash);
       start = i + 1;
-    } else if (isControl(c)) {
+      hash = HASH_SEED;
+    } else if (!isControl(c)) {
+      hash = Math.imul(hash ^ c, HASH_PRIME);
+    } else {
       throw new PathError(`path \`${printable(path)}\` has a control character at offset ${i}`);
     }
   }

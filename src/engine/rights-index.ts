@@ -134,9 +134,9 @@ export class CompiledIndex implements RightsIndex {
     let walking = true;
     // Assigned inside the callback; typed wide so the check below is not narrowed away.
     let rest = null as string[] | null;
-    scanPath(path, (from, start, end) => {
+    scanPath(path, (from, start, end, hash) => {
       if (walking) {
-        const child = node.children?.get(from.slice(start, end));
+        const child = node.find(hash, from, start, end);
         if (child !== undefined) {
           node = child;
           return;

@@ -1,5 +1,6 @@
 /** The directory trie of a compiled index. */
 import type { GroupSet } from "./group-set.js";
+import { segmentHash } from "./path.js";
 import type { PatternRule, RightsFile } from "./types.js";
 
 /** A pattern rule with what it needs to be tested below its directory. */
@@ -28,11 +29,51 @@ export class TrieNode {
   /** Pattern rules of this directory's file and its ancestors', root down: those that may act below it. */
   scope: readonly ScopedRule[] = [];
   readonly segments: readonly string[];
+  /** The last segment (`""` for the root). */
+  readonly name: string;
+  // Open-addressing table over `children` for `find`, built on first use:
+  // children are final by then (update only changes nodes it just made).
+  slots: (TrieNode | undefined)[] | null = null;
+  hashes: Int32Array = NO_HASHES;
 
   constructor(segments: readonly string[], inherited: GroupSet) {
     this.segments = segments;
+    this.name = segments.length === 0 ? "" : (segments[segments.length - 1] as string);
     this.read = inherited;
     this.write = inherited;
+  }
+
+  /**
+   * The child named `path.slice(start, end)`, whose `segmentHash` is `hash`,
+   * without slicing `path`: the hot step of every decision.
+   */
+  find(hash: number, path: string, start: number, end: number): TrieNode | undefined {
+    const slots = this.slots ?? this.seal();
+    const mask = slots.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const node = slots[i];
+      if (node === undefined) return undefined;
+      if (this.hashes[i] === hash && sameName(node.name, path, start, end)) return node;
+    }
+  }
+
+  /** Builds the lookup table from `children`, at most half full. */
+  seal(): (TrieNode | undefined)[] {
+    const count = this.children?.size ?? 0;
+    let size = 2;
+    while (size < count * 2) size *= 2;
+    const slots = new Array<TrieNode | undefined>(size).fill(undefined);
+    const hashes = new Int32Array(size);
+    for (const [name, node] of this.children ?? []) {
+      const hash = segmentHash(name);
+      let i = hash & (size - 1);
+      while (slots[i] !== undefined) i = (i + 1) & (size - 1);
+      slots[i] = node;
+      hashes[i] = hash;
+    }
+    this.hashes = hashes;
+    this.slots = slots;
+    return slots;
   }
 
   /** The child named `segment`, created on demand. */
@@ -45,6 +86,14 @@ export class TrieNode {
     }
     return node;
   }
+}
+
+const NO_HASHES = new Int32Array(0);
+
+function sameName(name: string, path: string, start: number, end: number): boolean {
+  if (name.length !== end - start) return false;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) !== path.charCodeAt(start + i)) return false;
+  return true;
 }
 
 /** The path of `segments` relative to the directory at `depth`, `/`-joined. */

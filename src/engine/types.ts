@@ -71,6 +71,8 @@ export interface ExplainStep {
   readonly dir: string;
   /** The file, relative to the tree root. */
   readonly file: string;
+  /** Set when a pattern rule of `file` matched `dir` (SPEC 1.3): its glob. */
+  readonly match?: string;
   /** Keywords the file sets for the explained level; empty when it leaves the level alone. */
   readonly keywords: readonly Keyword[];
   readonly override?: readonly string[];

@@ -1,0 +1,141 @@
+/**
+ * `diffIndexes`: every (path, level) whose effective groups differ between two
+ * compiled trees, each change tied to the rule that caused it, and changes
+ * with one cause grouped so that a cascade reads as one entry with a count.
+ */
+import { compareCodeUnits } from "./group-set.js";
+import { PathError } from "./errors.js";
+import { formatPath, normalizePath } from "./path.js";
+import type { AttributedChange } from "./diff-cause.js";
+import { attribute, compareSegments, diffSide } from "./diff-cause.js";
+import { fileChanges } from "./diff-files.js";
+import type { DiffCause, DiffEntry, DiffOptions, RightsDiff } from "./diff-types.js";
+import type { Access, RightsIndex } from "./types.js";
+import { ACCESS_LEVELS } from "./types.js";
+
+/** A path being examined, with its segments for ordering. */
+interface Examined {
+  readonly path: string;
+  readonly segments: readonly string[];
+}
+
+interface EntryBuilder {
+  readonly access: Access;
+  readonly cause: DiffCause;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly paths: Examined[];
+}
+
+/**
+ * The effective changes from `from` to `to` on every indexed directory of
+ * either index and every path in `options.dirs`. For each group whose holding
+ * differs, the cause is the deepest rule (file level or pattern rule) on the
+ * path, in either tree, from which on the group's holding differs: in `to`
+ * when it now grants or takes the group, in `from` when the rule that did is
+ * gone. Uses only the public `RightsIndex` API.
+ */
+export function diffIndexes(from: RightsIndex, to: RightsIndex, options: DiffOptions = {}): RightsDiff {
+  const fromSide = diffSide(from);
+  const toSide = diffSide(to);
+  const examined = examinedPaths(from, to, options.dirs);
+  const builders = new Map<string, EntryBuilder>();
+  const changedPaths = new Set<string>();
+  for (const item of examined) {
+    for (const access of ACCESS_LEVELS) {
+      const before = from.groupsFor(access, item.path);
+      const after = to.groupsFor(access, item.path);
+      if (sameList(before, after)) continue;
+      changedPaths.add(item.path);
+      for (const part of attribute(fromSide, toSide, item.segments, access, before, after)) {
+        builderFor(builders, access, part).paths.push(item);
+      }
+    }
+  }
+  const entries = [...builders.values()].map(toEntry).sort(compareEntries);
+  let grants = 0;
+  let revocations = 0;
+  for (const entry of entries) {
+    grants += entry.added.length * entry.count;
+    revocations += entry.removed.length * entry.count;
+  }
+  return Object.freeze({
+    from: from.revision,
+    to: to.revision,
+    entries: Object.freeze(entries),
+    files: fileChanges(from.files, to.files),
+    summary: Object.freeze({ entries: entries.length, paths: changedPaths.size, grants, revocations, examined: examined.length }),
+  });
+}
+
+// Both indexes' directories and the caller's, once each; unaddressable names are skipped.
+function examinedPaths(from: RightsIndex, to: RightsIndex, dirs: Iterable<string> | undefined): Examined[] {
+  const seen = new Map<string, Examined>();
+  const add = (path: string): void => {
+    let segments: string[];
+    try {
+      segments = normalizePath(path);
+    } catch (err) {
+      // A directory whose name no tree path can spell has no rights of its own to compare.
+      if (err instanceof PathError) return;
+      throw err;
+    }
+    const canonical = formatPath(segments);
+    if (!seen.has(canonical)) seen.set(canonical, { path: canonical, segments });
+  };
+  for (const dir of from.directories()) add(dir.path);
+  for (const dir of to.directories()) add(dir.path);
+  for (const dir of dirs ?? []) add(dir);
+  return [...seen.values()];
+}
+
+function builderFor(builders: Map<string, EntryBuilder>, access: Access, part: AttributedChange): EntryBuilder {
+  const added = part.added.sort(compareCodeUnits);
+  const removed = part.removed.sort(compareCodeUnits);
+  const { cause } = part;
+  const key = JSON.stringify([access, cause.file, cause.match ?? null, cause.keyword, cause.side, added, removed]);
+  let builder = builders.get(key);
+  if (builder === undefined) {
+    builder = { access, cause, added, removed, paths: [] };
+    builders.set(key, builder);
+  }
+  return builder;
+}
+
+function toEntry(builder: EntryBuilder): DiffEntry {
+  const paths = builder.paths.sort((a, b) => compareSegments(a.segments, b.segments));
+  let top = paths[0];
+  for (const item of paths) if (top === undefined || item.segments.length < top.segments.length) top = item;
+  // INVARIANT: a builder is created with the path that needed it, so `top` is set.
+  const head = top ?? { path: "/", segments: [] };
+  const nested = paths.every((p) => p === head || isBelow(p.segments, head.segments));
+  return Object.freeze({
+    access: builder.access,
+    path: head.path,
+    added: Object.freeze(builder.added),
+    removed: Object.freeze(builder.removed),
+    cause: builder.cause,
+    count: paths.length,
+    paths: Object.freeze(paths.map((p) => p.path)),
+    nested,
+  });
+}
+
+function isBelow(path: readonly string[], top: readonly string[]): boolean {
+  return path.length > top.length && top.every((segment, i) => path[i] === segment);
+}
+
+function compareEntries(a: DiffEntry, b: DiffEntry): number {
+  return compareSegments(normalizePath(a.path), normalizePath(b.path))
+    || compareCodeUnits(a.access, b.access)
+    || compareCodeUnits(a.cause.file, b.cause.file)
+    || compareCodeUnits(a.cause.match ?? "", b.cause.match ?? "")
+    || compareCodeUnits(a.cause.keyword, b.cause.keyword)
+    || compareCodeUnits(a.cause.side, b.cause.side)
+    || compareCodeUnits(a.added.join("\u0000"), b.added.join("\u0000"))
+    || compareCodeUnits(a.removed.join("\u0000"), b.removed.join("\u0000"));
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((g, i) => g === b[i]));
+}
