@@ -54,11 +54,15 @@ export function printTable(title: string, header: readonly string[], rows: reado
   for (const row of rows) console.log(line(row));
 }
 
-/** Prints every target with PASS, FAIL or n/a; a miss never fails the process (this is a benchmark). */
-export function printTargets(targets: readonly TargetResult[]): void {
-  printTable(
-    "Targets (issue 2)",
-    ["target", "wanted", "measured", "verdict"],
-    targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? `n/a${t.note ? ` (${t.note})` : ""}` : t.pass ? "PASS" : "FAIL"]),
-  );
+/** The same table in Markdown (for bench/README.md); the first column left-aligned, the others right. */
+export function tableMarkdown(title: string, header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
+  const rule = `|${header.map((_, c) => (c === 0 ? " --- " : " ---: ")).join("|")}|`;
+  return [`**${title}**`, "", line(header), rule, ...rows.map(line)].join("\n");
+}
+
+/** A target as a table row: name, wanted, measured, and PASS, FAIL or n/a (a miss never fails the process: this is a benchmark). */
+export function verdictRow(t: TargetResult): string[] {
+  const verdict = t.pass === null ? `n/a${t.note === undefined ? "" : ` (${t.note})`}` : t.pass ? "PASS" : "FAIL";
+  return [t.name, t.target, t.measured, verdict];
 }

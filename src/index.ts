@@ -4,8 +4,9 @@
  */
 
 // Loading trees from disk: one-shot, linted, or live with hot reload
-export { loadTree, lintTree, openTree, readTree, RIGHTS_FILE } from "./loader/index.js";
+export { loadTree, lintTree, openTree, readTree, readGitTree, readGitTrees, RIGHTS_FILE } from "./loader/index.js";
 export type {
+  GitTreeOptions, GitTreeSnapshot,
   LoadOptions, LintResult, OpenOptions, RejectedLoad, WatchStatus,
   TreeStatus, ReloadEvent, TreeEvents, TreeHandle, TreeSnapshot,
 } from "./loader/index.js";
@@ -16,6 +17,13 @@ export type {
   Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
   Explanation, ExplainStep, RightsIndex, CompileOptions, GlobMatcher,
   IndexChanges, IndexedDirectory, EffectiveChange, WhereRegion, WherePattern, WhereResult,
+} from "./engine/index.js";
+
+// Effective diff between two trees, and risky changes
+export { diffIndexes, findRisks, RISK_RULES } from "./engine/index.js";
+export type {
+  RightsDiff, DiffEntry, DiffCause, DiffOptions, DiffSummary, FileChange, FileChangeKind,
+  Risk, RiskRule, RiskOptions,
 } from "./engine/index.js";
 
 // Errors: stable codes, thrown classes, problems as data

@@ -5,9 +5,11 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { addCheckCommand } from "./commands/check.js";
+import { addDiffCommand } from "./commands/diff.js";
 import { addExplainCommand } from "./commands/explain.js";
 import { addLintCommand } from "./commands/lint.js";
 import { addServeCommand } from "./commands/serve.js";
+import { addWhereCommand } from "./commands/where.js";
 import { addWhoCommand } from "./commands/who.js";
 import type { CommandContext } from "./context.js";
 import { EXIT_ERROR, EXIT_OK } from "./exit-codes.js";
@@ -54,7 +56,9 @@ function buildProgram(ctx: CommandContext): Command {
   addCheckCommand(program, ctx);
   addExplainCommand(program, ctx);
   addWhoCommand(program, ctx);
+  addWhereCommand(program, ctx);
   addLintCommand(program, ctx);
+  addDiffCommand(program, ctx);
   return program;
 }
 

@@ -5,7 +5,7 @@
  */
 import { compareCodeUnits } from "./group-set.js";
 import { PathError } from "./errors.js";
-import { formatPath, normalizePath } from "./path.js";
+import { canonicalPath } from "./path.js";
 import type { AttributedChange } from "./diff-cause.js";
 import { attribute, compareSegments, diffSide } from "./diff-cause.js";
 import { fileChanges } from "./diff-files.js";
@@ -13,7 +13,7 @@ import type { DiffCause, DiffEntry, DiffOptions, RightsDiff } from "./diff-types
 import type { Access, RightsIndex } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
 
-/** A path being examined, with its segments for ordering. */
+/** A changed path, with its segments for ordering. */
 interface Examined {
   readonly path: string;
   readonly segments: readonly string[];
@@ -41,18 +41,21 @@ export function diffIndexes(from: RightsIndex, to: RightsIndex, options: DiffOpt
   const examined = examinedPaths(from, to, options.dirs);
   const builders = new Map<string, EntryBuilder>();
   const changedPaths = new Set<string>();
-  for (const item of examined) {
+  for (const path of examined) {
+    let item: Examined | null = null;
     for (const access of ACCESS_LEVELS) {
-      const before = from.groupsFor(access, item.path);
-      const after = to.groupsFor(access, item.path);
+      const before = from.groupsFor(access, path);
+      const after = to.groupsFor(access, path);
       if (sameList(before, after)) continue;
-      changedPaths.add(item.path);
+      changedPaths.add(path);
+      // A canonical path splits into its segments exactly: no segment holds a `/`.
+      item ??= { path, segments: path === "/" ? [] : path.slice(1).split("/") };
       for (const part of attribute(fromSide, toSide, item.segments, access, before, after)) {
         builderFor(builders, access, part).paths.push(item);
       }
     }
   }
-  const entries = [...builders.values()].map(toEntry).sort(compareEntries);
+  const entries = [...builders.values()].map(toEntry).sort(compareEntries).map((e) => e.entry);
   let grants = 0;
   let revocations = 0;
   for (const entry of entries) {
@@ -64,29 +67,53 @@ export function diffIndexes(from: RightsIndex, to: RightsIndex, options: DiffOpt
     to: to.revision,
     entries: Object.freeze(entries),
     files: fileChanges(from.files, to.files),
-    summary: Object.freeze({ entries: entries.length, paths: changedPaths.size, grants, revocations, examined: examined.length }),
+    summary: Object.freeze({ entries: entries.length, paths: changedPaths.size, grants, revocations, examined: examined.size }),
   });
 }
 
-// Both indexes' directories and the caller's, once each; unaddressable names are skipped.
-function examinedPaths(from: RightsIndex, to: RightsIndex, dirs: Iterable<string> | undefined): Examined[] {
-  const seen = new Map<string, Examined>();
-  const add = (path: string): void => {
-    let segments: string[];
+// Both indexes' directories and the caller's, once each, canonical; unaddressable names are skipped.
+function examinedPaths(from: RightsIndex, to: RightsIndex, dirs: Iterable<string> | undefined): Set<string> {
+  const seen = new Set<string>();
+  for (const dir of from.directories()) seen.add(dir.path);
+  for (const dir of to.directories()) seen.add(dir.path);
+  const given = new Set<string>();
+  for (const dir of dirs ?? []) {
+    // Both revisions list mostly the same directories: normalize each spelling once.
+    if (given.has(dir)) continue;
+    given.add(dir);
     try {
-      segments = normalizePath(path);
+      seen.add(isPlainRelative(dir) ? `/${dir}` : canonicalPath(dir));
     } catch (err) {
       // A directory whose name no tree path can spell has no rights of its own to compare.
-      if (err instanceof PathError) return;
-      throw err;
+      if (!(err instanceof PathError)) throw err;
     }
-    const canonical = formatPath(segments);
-    if (!seen.has(canonical)) seen.set(canonical, { path: canonical, segments });
-  };
-  for (const dir of from.directories()) add(dir.path);
-  for (const dir of to.directories()) add(dir.path);
-  for (const dir of dirs ?? []) add(dir);
-  return [...seen.values()];
+  }
+  return seen;
+}
+
+/**
+ * True for `a/b` spelled canonically except for the leading `/` (the loaders'
+ * form): no empty, `.` or `..` segment, no control character, short enough.
+ * Anything else goes through `canonicalPath`. Saves its allocations on
+ * 100,000-directory trees.
+ */
+function isPlainRelative(path: string): boolean {
+  const n = path.length;
+  // SPEC 1.4: at most 4096 UTF-8 bytes; a UTF-16 unit is at most 3 of them.
+  if (n === 0 || n * 3 > 4095) return false;
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? path.charCodeAt(i) : 0x2f;
+    if (c === 0x2f) {
+      const len = i - start;
+      if (len === 0) return false;
+      if (path.charCodeAt(start) === 0x2e && (len === 1 || (len === 2 && path.charCodeAt(start + 1) === 0x2e))) return false;
+      start = i + 1;
+    } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function builderFor(builders: Map<string, EntryBuilder>, access: Access, part: AttributedChange): EntryBuilder {
@@ -102,14 +129,20 @@ function builderFor(builders: Map<string, EntryBuilder>, access: Access, part: A
   return builder;
 }
 
-function toEntry(builder: EntryBuilder): DiffEntry {
+/** An entry with its topmost path's segments, for sorting. */
+interface Sortable {
+  readonly entry: DiffEntry;
+  readonly top: readonly string[];
+}
+
+function toEntry(builder: EntryBuilder): Sortable {
   const paths = builder.paths.sort((a, b) => compareSegments(a.segments, b.segments));
   let top = paths[0];
   for (const item of paths) if (top === undefined || item.segments.length < top.segments.length) top = item;
   // INVARIANT: a builder is created with the path that needed it, so `top` is set.
   const head = top ?? { path: "/", segments: [] };
   const nested = paths.every((p) => p === head || isBelow(p.segments, head.segments));
-  return Object.freeze({
+  const entry: DiffEntry = Object.freeze({
     access: builder.access,
     path: head.path,
     added: Object.freeze(builder.added),
@@ -119,14 +152,17 @@ function toEntry(builder: EntryBuilder): DiffEntry {
     paths: Object.freeze(paths.map((p) => p.path)),
     nested,
   });
+  return { entry, top: head.segments };
 }
 
 function isBelow(path: readonly string[], top: readonly string[]): boolean {
   return path.length > top.length && top.every((segment, i) => path[i] === segment);
 }
 
-function compareEntries(a: DiffEntry, b: DiffEntry): number {
-  return compareSegments(normalizePath(a.path), normalizePath(b.path))
+function compareEntries(x: Sortable, y: Sortable): number {
+  const a = x.entry;
+  const b = y.entry;
+  return compareSegments(x.top, y.top)
     || compareCodeUnits(a.access, b.access)
     || compareCodeUnits(a.cause.file, b.cause.file)
     || compareCodeUnits(a.cause.match ?? "", b.cause.match ?? "")

@@ -14,6 +14,7 @@ export const ERROR_CODES = Object.freeze({
   load_failed: "a rights tree did not load; `problems` lists every reason",
   not_ready: "no valid rights tree has been loaded yet",
   invalid_option: "an option passed to a treerights function or command is not valid",
+  git_failed: "git could not read a repository or revision (not a repository, unknown revision, git missing)",
 } as const);
 
 /** A code from the registry. */

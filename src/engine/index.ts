@@ -7,6 +7,12 @@
 export { compile, isGroupName } from "./compile.js";
 export type { CompileOptions, GlobMatcher } from "./compile.js";
 
+// Effective diff between two indexes, and the risky changes in it
+export { diffIndexes } from "./diff.js";
+export { findRisks, RISK_RULES } from "./diff-risk.js";
+export type { RiskRule, RiskOptions, Risk } from "./diff-risk.js";
+export type { RightsDiff, DiffEntry, DiffCause, DiffOptions, DiffSummary, FileChange, FileChangeKind } from "./diff-types.js";
+
 // Paths (SPEC 1.4)
 export { normalizePath, formatPath, canonicalPath, MAX_PATH_BYTES } from "./path.js";
 

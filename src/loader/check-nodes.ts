@@ -3,7 +3,7 @@
  * source text is still known: duplicate and `<<` keys, aliases, and group
  * names YAML reads as something other than a string (`123`, `true`, `null`).
  */
-import type { Document, LineCounter, Node, Scalar } from "yaml";
+import type { Document, LineCounter, Node, Scalar, YAMLMap } from "yaml";
 import { isAlias, isMap, isScalar, isSeq, visit } from "yaml";
 import type { Problem } from "../engine/index.js";
 import { nodePosition } from "./parse-yaml.js";
@@ -29,8 +29,20 @@ export interface NodeFindings {
   readonly aliasBomb: boolean;
 }
 
-/** Runs every node check over `doc`. */
-export function checkNodes(doc: Document, lines: LineCounter, file: string, aliases: AliasTargets): NodeFindings {
+/** Where a group name or list of group names stands in a document, for the group checks. */
+export interface GroupSite {
+  /** JSON pointer segments of the value: `["READ", "include"]`, `["patterns", 0, "WRITE", "override"]`. */
+  readonly path: readonly (string | number)[];
+  /** How messages name it: `READ.include`, `patterns[0].WRITE.override`, `groups`. */
+  readonly where: string;
+  /** The key the value belongs to: a blank value is reported there. */
+  readonly key: Node;
+  /** The value as written: a scalar, a list, an alias or nothing. */
+  readonly value: unknown;
+}
+
+/** Runs every node check over `doc`; `sites` are where group names stand. */
+export function checkNodes(doc: Document, lines: LineCounter, file: string, aliases: AliasTargets, sites: readonly GroupSite[]): NodeFindings {
   const problems: Problem[] = [];
   const reported = new Set<string>();
   const aliasBomb = checkAliases(lines, file, aliases, problems);
@@ -54,8 +66,42 @@ export function checkNodes(doc: Document, lines: LineCounter, file: string, alia
       }
     },
   });
-  checkGroupValues(doc, lines, file, aliases, problems, reported);
+  for (const site of sites) checkGroupValue(site, lines, file, aliases, problems, reported);
   return { problems, reported, aliasBomb };
+}
+
+/**
+ * The group sites of a rights file: `READ`/`WRITE` → keyword at the top and
+ * in every item of `patterns`. Only mappings are followed; what is not a
+ * mapping is the schema's to report.
+ */
+export function rightsGroupSites(doc: Document, aliases: AliasTargets): GroupSite[] {
+  const sites: GroupSite[] = [];
+  const root = deref(doc.contents, aliases);
+  if (!isMap(root)) return sites;
+  ruleSites(root, [], "", aliases, sites);
+  for (const pair of root.items) {
+    const list = deref(pair.value, aliases);
+    if (keyName(pair.key) !== "patterns" || !isSeq(list)) continue;
+    list.items.forEach((item, i) => {
+      const rule = deref(item, aliases);
+      if (isMap(rule)) ruleSites(rule, ["patterns", i], `patterns[${i}].`, aliases, sites);
+    });
+  }
+  return sites;
+}
+
+function ruleSites(rule: YAMLMap, base: readonly (string | number)[], prefix: string, aliases: AliasTargets, sites: GroupSite[]): void {
+  for (const levelPair of rule.items) {
+    const level = keyName(levelPair.key);
+    const levelMap = deref(levelPair.value, aliases);
+    if (level === undefined || !LEVELS.includes(level) || !isMap(levelMap)) continue;
+    for (const pair of levelMap.items) {
+      const keyword = keyName(pair.key);
+      if (keyword === undefined || !KEYWORDS.includes(keyword) || !isScalar(pair.key)) continue;
+      sites.push({ path: [...base, level, keyword], where: `${prefix}${level}.${keyword}`, key: pair.key, value: pair.value });
+    }
+  }
 }
 
 function checkAliases(lines: LineCounter, file: string, aliases: AliasTargets, problems: Problem[]): boolean {
@@ -75,35 +121,23 @@ function checkAliases(lines: LineCounter, file: string, aliases: AliasTargets, p
   return false;
 }
 
-// Group values stand at READ|WRITE → override|include|exclude → a scalar or a list of scalars.
-function checkGroupValues(doc: Document, lines: LineCounter, file: string, aliases: AliasTargets, problems: Problem[], reported: Set<string>): void {
-  const root = deref(doc.contents, aliases);
-  if (!isMap(root)) return;
-  for (const levelPair of root.items) {
-    const level = keyName(levelPair.key);
-    const levelMap = deref(levelPair.value, aliases);
-    if (level === undefined || !LEVELS.includes(level) || !isMap(levelMap)) continue;
-    for (const pair of levelMap.items) {
-      const keyword = keyName(pair.key);
-      if (keyword === undefined || !KEYWORDS.includes(keyword)) continue;
-      const where = `${level}.${keyword}`;
-      const pointer = formatPointer([level, keyword]);
-      const value = deref(pair.value, aliases);
-      if (isAlias(pair.value) && value === undefined) continue; // an alias without anchor, reported as such
-      if (value === null || value === undefined || (isScalar(value) && isBlank(value))) {
-        const at = nodePosition(isScalar(pair.key) ? pair.key : levelMap, lines);
-        problems.push(problem("invalid_group_list", file, at,
-          `\`${where}\` has no value; list groups (\`${keyword}: [operators]\`) or write \`${keyword}: []\``));
-        reported.add(pointer);
-      } else if (isScalar(value)) {
-        checkGroup(value, where, pointer, lines, file, problems, reported);
-      } else if (isSeq(value)) {
-        value.items.forEach((item, i) => {
-          const node = deref(item, aliases);
-          if (isScalar(node)) checkGroup(node, where, formatPointer([level, keyword, i]), lines, file, problems, reported);
-        });
-      }
-    }
+// A group value is a scalar or a list of scalars; anything else is the schema's to report.
+function checkGroupValue(site: GroupSite, lines: LineCounter, file: string, aliases: AliasTargets, problems: Problem[], reported: Set<string>): void {
+  const pointer = formatPointer(site.path);
+  const value = deref(site.value, aliases);
+  if (isAlias(site.value) && value === undefined) return; // an alias without anchor, reported as such
+  const name = keyName(site.key) ?? "groups";
+  if (value === null || value === undefined || (isScalar(value) && isBlank(value))) {
+    problems.push(problem("invalid_group_list", file, nodePosition(site.key, lines),
+      `\`${site.where}\` has no value; list groups (\`${name}: [operators]\`) or write \`${name}: []\``));
+    reported.add(pointer);
+  } else if (isScalar(value)) {
+    checkGroup(value, site.where, pointer, lines, file, problems, reported);
+  } else if (isSeq(value)) {
+    value.items.forEach((item, i) => {
+      const node = deref(item, aliases);
+      if (isScalar(node)) checkGroup(node, site.where, formatPointer([...site.path, i]), lines, file, problems, reported);
+    });
   }
 }
 

@@ -6,6 +6,9 @@ export type Decoded =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly at: Position; readonly byte: number };
 
+// Stateless for whole-buffer decodes (no `stream` option), so one decoder serves every call.
+const STRICT = new TextDecoder("utf-8", { fatal: true });
+
 /**
  * Decodes `bytes` as UTF-8 with a fatal decoder (a leading BOM is dropped).
  * On failure, reports the 1-based line and column (in UTF-16 units, as for
@@ -13,7 +16,7 @@ export type Decoded =
  */
 export function decodeUtf8(bytes: Uint8Array): Decoded {
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+    return { ok: true, text: STRICT.decode(bytes) };
   } catch {
     const offset = firstInvalidByte(bytes);
     // lastIndexOf with a negative start would search from the end.

@@ -6,6 +6,10 @@ export { loadTree, lintTree } from "./load-tree.js";
 // Live trees with hot reload
 export { openTree } from "./open-tree.js";
 
+// Reading a tree straight from git objects (no checkout)
+export { readGitTree, readGitTrees } from "./git-tree.js";
+export type { GitTreeOptions, GitTreeSnapshot } from "./git-tree.js";
+
 // Reading without compiling (tooling)
 export { readTree, RIGHTS_FILE } from "./read-tree.js";
 export type { TreeSnapshot } from "./read-tree.js";

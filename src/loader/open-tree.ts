@@ -1,30 +1,40 @@
 /**
  * `openTree`: a live rights tree. Each reload builds the complete new index
  * aside and swaps one reference; a rejected tree keeps the last good index.
+ * A watched change re-reads only the rights files it touched and updates the
+ * index incrementally; `reload()`, watch recovery and configuration changes
+ * read the whole tree.
  */
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { compile, LoadError, TreeRightsError } from "../engine/index.js";
+import { LoadError, TreeRightsError } from "../engine/index.js";
 import type { Problem, RightsIndex } from "../engine/index.js";
-import { hasErrors, NOWHERE, problem } from "./problems.js";
-import { readTree } from "./read-tree.js";
-import type { TreeSnapshot } from "./read-tree.js";
-import type { OpenOptions, RejectedLoad, TreeEvents, TreeHandle, TreeStatus, WatchStatus } from "./types.js";
-import { changedFiles, fileFingerprints } from "./watch-changes.js";
+import { HeadCommit } from "./git-commit.js";
+import type { LoadOutcome } from "./incremental-reload.js";
+import { IncrementalLoader, RELOAD_SLICE_MS } from "./incremental-reload.js";
+import { NOWHERE, problem } from "./problems.js";
+import type {
+  OpenOptions, RejectedLoad, RevisionChanges, TreeEvents, TreeHandle, TreeStatus, WatchStatus,
+} from "./types.js";
+import { PendingChanges } from "./watch-changes.js";
+import { TimeSlicer } from "./tree-fs.js";
+import { countChanges, countGrants, ReloadHistory } from "./watch-history.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
 import { isDirectory, WatchSupervisor } from "./watch-supervisor.js";
 import type { WatcherFactory } from "./watch-tree.js";
 
 const OFF: WatchStatus = Object.freeze({ state: "off" });
 
-/** Default quiet time before a reload, in ms. */
-export const DEFAULT_DEBOUNCE_MS = 50;
+/** Default quiet time before a reload, in ms: long enough to gather a `git checkout` into one swap. */
+export const DEFAULT_DEBOUNCE_MS = 25;
 
 /** Seam for tests (not exported from the package): inject watcher failures, speed up recovery. */
 export interface OpenHooks {
   readonly createWatcher?: WatcherFactory;
   /** How often a failed watcher checks whether it can start again, in ms (default 500). */
   readonly recoveryPollMs?: number;
+  /** Changed paths one reload re-reads before it reads the whole tree instead (default `MAX_BATCH`). */
+  readonly maxBatch?: number;
 }
 
 /**
@@ -47,30 +57,6 @@ export async function openTreeWith(dir: string, options: OpenOptions, hooks: Ope
   return tree;
 }
 
-/** A tree that was read and compiled, or why it was not. */
-type Outcome =
-  | { readonly ok: true; readonly snapshot: TreeSnapshot; readonly index: RightsIndex }
-  | { readonly ok: false; readonly revision: string; readonly problems: readonly Problem[] };
-
-async function buildTree(root: string, options: OpenOptions): Promise<Outcome> {
-  let snapshot: TreeSnapshot;
-  try {
-    snapshot = await readTree(root, options);
-  } catch (err) {
-    if (err instanceof LoadError) return { ok: false, revision: "", problems: err.problems };
-    // Misuse (a bad option) is thrown as is; anything else is a tree that could not be read.
-    if (err instanceof TreeRightsError) throw err;
-    return { ok: false, revision: "", problems: [problem("unreadable", "", NOWHERE, `cannot read the tree: ${messageOf(err)}`)] };
-  }
-  if (hasErrors(snapshot.problems)) return { ok: false, revision: snapshot.revision, problems: snapshot.problems };
-  try {
-    return { ok: true, snapshot, index: compile(snapshot.files, { revision: snapshot.revision }) };
-  } catch (err) {
-    if (!(err instanceof TreeRightsError)) throw err;
-    return { ok: false, revision: snapshot.revision, problems: [...snapshot.problems, problem("invalid_rights", "", NOWHERE, err.message)] };
-  }
-}
-
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -78,12 +64,15 @@ function messageOf(err: unknown): string {
 /** The live handle behind `openTree`. */
 class LiveTree implements TreeHandle {
   readonly #root: string;
-  readonly #options: OpenOptions;
   readonly #events = new EventEmitter();
   readonly #scheduler: ReloadScheduler;
   readonly #watcher: WatchSupervisor | null;
+  readonly #loader: IncrementalLoader;
+  readonly #pending: PendingChanges;
+  readonly #head: HeadCommit;
+  readonly #history = new ReloadHistory();
   #index: RightsIndex | null = null;
-  #prints: ReadonlyMap<string, string> = new Map();
+  #commit: string | null = null;
   #startError: Error | null = null;
   #loadedAt = "";
   #loadMs = 0;
@@ -91,20 +80,30 @@ class LiveTree implements TreeHandle {
   #rejectedReloads = 0;
   #rejected: RejectedLoad | null = null;
   #closing: Promise<void> | null = null;
+  /** A reload waited for git: the next one waits one more debounce for the watcher to catch up. */
+  #gitWasBusy = false;
 
   constructor(root: string, options: OpenOptions, hooks: OpenHooks, debounceMs: number) {
     this.#root = root;
-    this.#options = options;
+    this.#loader = new IncrementalLoader(root, options);
+    this.#pending = new PendingChanges(hooks.maxBatch);
+    this.#head = new HeadCommit(root);
     this.#scheduler = new ReloadScheduler((forced) => this.#load(forced), { debounceMs });
     this.#watcher = options.watch === true
       ? new WatchSupervisor(root, { ...(options.ignore ? { ignore: options.ignore } : {}), ...hooks }, {
-        change: () => {
-          this.#scheduler.notify();
+        change: (change) => {
+          this.#pending.add(change);
+          // A removed file may be an editor's delete-then-write: hold the reload until it is back or long gone.
+          this.#scheduler.notify(this.#pending.holdMs());
         },
         failed: (error) => {
+          // What a failed watcher reported may be incomplete: the next reload reads everything.
+          this.#pending.markFull();
           this.#emit("watch-error", error);
         },
         recovered: () => {
+          // Changes while nobody watched are unknown: read everything.
+          this.#pending.markFull();
           this.#scheduler.notify();
         },
       })
@@ -129,7 +128,13 @@ class LiveTree implements TreeHandle {
       rejectedReloads: this.#rejectedReloads,
       rejected: this.#rejected,
       watch: this.#watcher?.status ?? OFF,
+      commit: this.#commit,
+      history: this.#history.records,
     });
+  }
+
+  changesSince(revision: string): RevisionChanges | null {
+    return this.#history.changesSince(revision, this.index);
   }
 
   on<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
@@ -173,19 +178,34 @@ class LiveTree implements TreeHandle {
         return;
       }
       if (!forced && (await this.#watcher.gitBusy())) {
+        this.#gitWasBusy = true;
         this.#scheduler.notify(); // git is mid-checkout: look again after another debounce
         return;
       }
+      if (!forced && this.#gitWasBusy) {
+        // Git has just finished: give the watcher one more debounce to report the last files it wrote.
+        this.#gitWasBusy = false;
+        this.#scheduler.notify();
+        return;
+      }
     }
+    const work = this.#pending.take();
+    if (work.kind === "none" && !forced && !initial) return;
+    if (work.kind === "full") this.#loader.invalidate(work.recompile);
+    // `reload()` is the way to say the watcher may have missed something: it reads the whole tree.
+    const batch = work.kind === "changes" && !forced ? work.batch : null;
+    // HEAD is read alongside the tree, so the commit costs no time of its own.
+    const commit = this.#head.read();
     const started = performance.now();
-    let outcome: Outcome;
+    let outcome: LoadOutcome;
     try {
-      outcome = await buildTree(this.#root, this.#options);
+      outcome = await this.#loader.load(batch);
     } catch (err) {
       if (initial) this.#startError = err instanceof Error ? err : new Error(messageOf(err));
       else if (this.#closing === null) this.#reject("", [problem("unreadable", "", NOWHERE, `cannot load the tree: ${messageOf(err)}`)]);
       return;
     }
+    const head = await commit;
     const durationMs = performance.now() - started;
     if (this.#closing !== null) return;
     if (!outcome.ok) {
@@ -193,19 +213,25 @@ class LiveTree implements TreeHandle {
       else this.#reject(outcome.revision, outcome.problems);
       return;
     }
-    const previous = this.#index;
     this.#rejected = null;
-    if (previous?.revision === outcome.index.revision) return;
+    this.#commit = head;
+    const previous = this.#index;
+    if (previous === outcome.index) return;
     // INVARIANT: decisions only ever see a complete index; this assignment is the swap.
     this.#index = outcome.index;
-    this.#loadedAt = new Date().toISOString();
+    const now = new Date();
+    this.#loadedAt = now.toISOString();
     this.#loadMs = durationMs;
-    const prints = fileFingerprints(outcome.snapshot);
-    const changed = changedFiles(this.#prints, prints);
-    this.#prints = prints;
+    // After the swap: after a rebuild, counting the grants that changed visits the whole tree, in slices.
+    const counts = previous === null
+      ? { added: 0, removed: 0 }
+      : outcome.rebuilt ? await countGrants(outcome.index, previous, new TimeSlicer(RELOAD_SLICE_MS)) : countChanges(outcome.changes());
+    this.#history.add(outcome.index, counts, {
+      commit: head, filesChanged: previous === null ? outcome.index.fileCount : outcome.changedFiles.length, rebuilt: outcome.rebuilt, at: now,
+    });
     if (previous === null) return;
     this.#reloads++;
-    this.#emit("reload", { index: outcome.index, previous, durationMs, changedFiles: Object.freeze(changed) });
+    this.#emit("reload", { index: outcome.index, previous, durationMs, changedFiles: outcome.changedFiles, commit: head });
   }
 
   #reject(revision: string, problems: readonly Problem[]): void {

@@ -4,15 +4,18 @@
  */
 import type { Document, LineCounter } from "yaml";
 import { isScalar } from "yaml";
-import type { Access, LevelRule, Problem, RightsFile } from "../engine/index.js";
-import { ACCESS_LEVELS } from "../engine/index.js";
-import { checkNodes } from "./check-nodes.js";
+import type { Problem, RightsFile } from "../engine/index.js";
+import { checkNodes, rightsGroupSites } from "./check-nodes.js";
 import { decodeUtf8 } from "./decode.js";
 import { nodePosition, parseYaml } from "./parse-yaml.js";
-import { hasErrors, problem, quote, sortProblems } from "./problems.js";
+import { hasErrors, problem, sortProblems } from "./problems.js";
+import { buildRights, ruleProblems } from "./rights-build.js";
+import type { FilePlaces } from "./rights-places.js";
+import { EMPTY_PLACES } from "./rights-places.js";
 import { validateRights } from "./schema.js";
+import { parseSimpleRights } from "./simple-rights.js";
 import type { AliasTargets } from "./yaml-nodes.js";
-import { formatPointer, locate, locateKey, resolveAliases } from "./yaml-nodes.js";
+import { resolveAliases } from "./yaml-nodes.js";
 
 /** The name every rights file has. */
 export const RIGHTS_FILE_NAME = "access.rights";
@@ -24,6 +27,8 @@ export const MAX_ALIAS_EXPANSION = 50;
 export interface ParsedRights {
   readonly file: RightsFile | null;
   readonly problems: Problem[];
+  /** Where the file's parts stand, with the file. */
+  readonly places?: FilePlaces;
 }
 
 const START = Object.freeze({ line: 1, column: 1 });
@@ -38,17 +43,24 @@ export function parseRights(bytes: Uint8Array, file: string): ParsedRights {
     const byte = `0x${decoded.byte.toString(16).padStart(2, "0")}`;
     return { file: null, problems: [problem("not_utf8", file, decoded.at, `byte \`${byte}\` is not valid utf-8; save the file as utf-8`)] };
   }
-  const { doc, lines, problems: yamlProblems, broken } = parseYaml(decoded.text, file);
+  const simple = parseSimpleRights(decoded.text, file, dirOf(file));
+  if (simple !== null) return { file: simple.file, problems: [], places: simple.places };
+  return parseRightsYaml(decoded.text, file);
+}
+
+/** Parses decoded text with the full YAML parser, skipping the fast path (which must agree with it). */
+export function parseRightsYaml(text: string, file: string): ParsedRights {
+  const dir = dirOf(file);
+  const { doc, lines, problems: yamlProblems, broken } = parseYaml(text, file);
   const problems = [...yamlProblems];
   if (broken) return { file: null, problems };
 
-  const dir = dirOf(file);
   const aliases = resolveAliases(doc);
-  const findings = checkNodes(doc, lines, file, aliases);
+  const findings = checkNodes(doc, lines, file, aliases, rightsGroupSites(doc, aliases));
   problems.push(...findings.problems);
   if (isEmpty(doc)) {
     problems.push(problem("empty_file", file, START, "file has no rules and changes nothing; add `READ:` or `WRITE:`, or delete it"));
-    return { file: hasErrors(problems) ? null : { dir, file }, problems };
+    return hasErrors(problems) ? { file: null, problems } : { file: { dir, file }, problems, places: EMPTY_PLACES };
   }
   if (findings.aliasBomb) return { file: null, problems };
 
@@ -60,10 +72,12 @@ export function parseRights(bytes: Uint8Array, file: string): ParsedRights {
     if (!hasErrors(problems)) problems.push(aliasBomb(lines, file, aliases, err));
     return { file: null, problems };
   }
-  problems.push(...validateRights(value, { doc, lines, file, aliases, reported: findings.reported }));
-  problems.push(...overlaps(value, doc, lines, file, aliases));
+  const source = { doc, lines, file, aliases };
+  problems.push(...validateRights(value, { ...source, reported: findings.reported }));
+  problems.push(...ruleProblems(value, source));
   if (hasErrors(problems)) return { file: null, problems: sortProblems(problems) };
-  return { file: toRightsFile(value, dir, file, doc, lines, aliases), problems };
+  const built = buildRights(value, dir, source);
+  return { file: built.file, problems: sortProblems(problems), places: built.places };
 }
 
 // Nothing but comments, blank lines or a lone `---`.
@@ -82,54 +96,4 @@ function aliasBomb(lines: LineCounter, file: string, aliases: AliasTargets, err:
   const at = first.done === true ? START : nodePosition(first.value, lines);
   const why = err instanceof ReferenceError ? "aliases expand to too much data" : "aliases cannot be expanded";
   return problem("alias_bomb", file, at, `${why}; write the groups out instead of nesting \`*aliases\``);
-}
-
-// The same group both included and excluded in one level; only levels whose lists are well formed are checked.
-function overlaps(value: unknown, doc: Document, lines: LineCounter, file: string, aliases: AliasTargets): Problem[] {
-  const found: Problem[] = [];
-  for (const access of ACCESS_LEVELS) {
-    const level = field(value, access);
-    const include = groupList(field(level, "include"));
-    const exclude = groupList(field(level, "exclude"));
-    if (include === null || exclude === null) continue;
-    const included = new Set(include);
-    exclude.forEach((group, i) => {
-      if (!included.has(group)) return;
-      const single = typeof field(level, "exclude") === "string";
-      const node = locate(doc, formatPointer(single ? [access, "exclude"] : [access, "exclude", i]), aliases).node;
-      found.push(problem("include_exclude_overlap", file, node ? nodePosition(node, lines) : START,
-        `group ${quote(group)} is both included and excluded in \`${access}\`; remove it from one of the two`));
-    });
-  }
-  return found;
-}
-
-function toRightsFile(value: unknown, dir: string, file: string, doc: Document, lines: LineCounter, aliases: AliasTargets): RightsFile {
-  const levels: Partial<Record<Access, LevelRule>> = {};
-  for (const access of ACCESS_LEVELS) {
-    const level = field(value, access);
-    if (level === undefined) continue;
-    const key = locateKey(doc, "", access, aliases);
-    const rule: { -readonly [K in keyof LevelRule]: LevelRule[K] } = {};
-    for (const keyword of ["override", "include", "exclude"] as const) {
-      const groups = groupList(field(level, keyword));
-      if (groups !== null) rule[keyword] = groups;
-    }
-    if (key) rule.at = nodePosition(key, lines);
-    levels[access] = rule;
-  }
-  return { dir, file, ...levels };
-}
-
-// An own property only: a key named `__proto__` or `constructor` is data, not the prototype.
-function field(value: unknown, name: string): unknown {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-  return Object.getOwnPropertyDescriptor(value, name)?.value;
-}
-
-// A keyword's value as a list, or null when it is absent or not a string or list of strings.
-function groupList(value: unknown): string[] | null {
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value) && value.every((g) => typeof g === "string")) return [...value];
-  return null;
 }

@@ -37,6 +37,15 @@ export const PROBLEM_CODES = Object.freeze({
   empty_file: { severity: "warning", meaning: "an `access.rights` without rules; it changes nothing" },
   symlink: { severity: "warning", meaning: "a symbolic link in the tree; it is not followed" },
   write_without_read: { severity: "warning", meaning: "a group may write a directory but not read it" },
+  invalid_pattern: { severity: "error", meaning: "`patterns` is not a list, or an item is not a mapping with a non-empty `match` glob" },
+  invalid_glob: { severity: "error", meaning: "a glob micromatch cannot parse, or one that starts with `/` or has a `..` segment" },
+  empty_pattern: { severity: "warning", meaning: "a pattern rule without `READ` or `WRITE`; it changes nothing" },
+  invalid_config: { severity: "error", meaning: "`treerights.yaml` breaks its schema (a key of the wrong type, an exclusive set of fewer than two groups or with a group twice)" },
+  unknown_group: { severity: "warning", meaning: "a group that is not in the `groups` list of `treerights.yaml`" },
+  redundant_include: { severity: "warning", meaning: "an `include` of a group that is already inherited" },
+  redundant_exclude: { severity: "warning", meaning: "an `exclude` of a group that is not inherited" },
+  redundant_override: { severity: "warning", meaning: "an `override` equal to what is inherited" },
+  exclusive_write: { severity: "error", meaning: "two groups declared mutually exclusive in `treerights.yaml` both hold WRITE on a path; rejects a load" },
 } as const satisfies Record<string, CodeInfo>);
 
 /** A code from the registry. */

@@ -1,16 +1,18 @@
 /**
- * Reading one `access.rights` safely: never through a symbolic link, never
- * blocking on a pipe, never more than 1 MiB, and never a non-regular file
- * read as empty.
+ * Reading one file of a tree safely (an `access.rights` or
+ * `treerights.yaml`): never through a symbolic link, never blocking on a
+ * pipe, never more than 1 MiB, and never a non-regular file read as empty.
  */
 import { constants } from "node:fs";
 import type { Stats } from "node:fs";
-import { lstat, open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Problem, RightsFile } from "../engine/index.js";
 import { parseRights } from "./parse-rights.js";
 import type { ProblemCode } from "./problems.js";
 import { NOWHERE, problem, quote } from "./problems.js";
+import type { FilePlaces } from "./rights-places.js";
+import type { TreeFs } from "./tree-fs.js";
+import { nodeFs } from "./tree-fs.js";
 
 /** The largest rights file read, in bytes (1 MiB). */
 export const MAX_RIGHTS_BYTES = 1024 * 1024;
@@ -20,7 +22,12 @@ export interface RightsFileRead {
   file: RightsFile | null;
   problems: Problem[];
   bytes: Buffer | null;
+  /** Where the parts of the file stand, with the file. */
+  places?: FilePlaces;
 }
+
+/** The bytes of a file, a problem that stopped the read, or nothing when the file does not exist. */
+export type SafeRead = { readonly bytes: Buffer } | { readonly problem: Problem } | null;
 
 // O_NOFOLLOW: a symbolic link fails with ELOOP; O_NONBLOCK: opening a FIFO does not wait for a writer.
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -38,29 +45,49 @@ class Stop extends Error {
  * `knownRegular` (the walk saw a regular file), the `lstat` that keeps
  * devices from being opened is skipped; `fstat` on the open file still checks.
  */
-export async function readRights(root: string, relPath: string, knownRegular = false): Promise<RightsFileRead> {
+export function readRights(root: string, relPath: string, knownRegular = false, fs: TreeFs = nodeFs): RightsFileRead {
+  const read = readSafely(root, relPath, knownRegular, fs);
+  if (read === null) return { file: null, problems: [], bytes: null };
+  if ("problem" in read) return { file: null, problems: [read.problem], bytes: null };
+  return { ...parseRights(read.bytes, relPath), bytes: read.bytes };
+}
+
+/** The bytes of the regular file at `relPath`, or the problem that kept it from being read, or `null` when it does not exist. */
+export function readSafely(root: string, relPath: string, knownRegular = false, fs: TreeFs = nodeFs): SafeRead {
   const absolute = join(root, ...relPath.split("/"));
   try {
-    if (!knownRegular) checkStats(await lstat(absolute).catch((err: unknown) => stop(err, relPath, false)), relPath);
-    const bytes = await readRegular(absolute, relPath);
-    return { ...parseRights(bytes, relPath), bytes };
+    if (!knownRegular) checkStats(lstatOrStop(fs, absolute, relPath), relPath);
+    return { bytes: readRegular(fs, absolute, relPath) };
   } catch (err) {
     if (!(err instanceof Stop)) throw err;
-    if (err.code === null) return { file: null, problems: [], bytes: null };
-    return { file: null, problems: [problem(err.code, relPath, NOWHERE, err.message)], bytes: null };
+    if (err.code === null) return null;
+    return { problem: problem(err.code, relPath, NOWHERE, err.message) };
   }
 }
 
-async function readRegular(absolute: string, relPath: string): Promise<Buffer> {
-  const handle = await open(absolute, OPEN_FLAGS).catch((err: unknown) => stop(err, relPath, true));
+function lstatOrStop(fs: TreeFs, absolute: string, relPath: string): Stats {
   try {
-    const info = await handle.stat();
+    return fs.lstat(absolute);
+  } catch (err) {
+    return stop(err, relPath, false);
+  }
+}
+
+function readRegular(fs: TreeFs, absolute: string, relPath: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.open(absolute, OPEN_FLAGS);
+  } catch (err) {
+    return stop(err, relPath, true);
+  }
+  try {
+    const info = fs.fstat(fd);
     checkStats(info, relPath);
     // Read as much as the stat said: a file growing meanwhile is read as it was, and the watcher sees the change.
     const buffer = Buffer.allocUnsafe(info.size);
     let length = 0;
     while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      const bytesRead = fs.read(fd, buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
@@ -68,7 +95,7 @@ async function readRegular(absolute: string, relPath: string): Promise<Buffer> {
   } catch (err) {
     return stop(err, relPath, false);
   } finally {
-    await handle.close();
+    fs.close(fd);
   }
 }
 

@@ -6,12 +6,16 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { Problem, RightsFile } from "../engine/index.js";
 import { PathError, TreeRightsError, normalizePath } from "../engine/index.js";
-import { mapBounded } from "./bounded.js";
+import type { TreeConfig } from "./config.js";
+import { CONFIG_FILE, readConfig } from "./config.js";
 import { ignoreMatcher } from "./ignore.js";
 import { RIGHTS_FILE_NAME, dirOf } from "./parse-rights.js";
 import type { RightsFileRead } from "./read-rights-file.js";
 import { readRights } from "./read-rights-file.js";
-import { NOWHERE, problem, quote, sortProblems } from "./problems.js";
+import { NOWHERE, compareStrings, problem, quote, sortProblems } from "./problems.js";
+import type { FilePlaces, TreePlaces } from "./rights-places.js";
+import type { TreeFs } from "./tree-fs.js";
+import { TimeSlicer, nodeFs } from "./tree-fs.js";
 import type { LoadOptions } from "./types.js";
 import { walkTree } from "./walk.js";
 
@@ -21,54 +25,72 @@ export type { RightsFileRead } from "./read-rights-file.js";
 /** The name of a rights file. */
 export const RIGHTS_FILE = RIGHTS_FILE_NAME;
 
-/** How many rights files are read at once. */
-const READ_CONCURRENCY = 16;
-
 /** A tree as read from disk: what parsed, what did not, and the revision of it all. */
 export interface TreeSnapshot {
   /** Files that parsed without errors, in `rightsPaths` order, with `LevelRule.at` positions. */
   readonly files: readonly RightsFile[];
   /** Errors and warnings from every file, sorted by file, line and column. */
   readonly problems: readonly Problem[];
-  /** sha256 (first 16 hex digits) over the path and bytes of every rights file found, problems or not. */
+  /**
+   * sha256 (first 16 hex digits) over the path and bytes of every rights file
+   * found, problems or not, and of `treerights.yaml` when there is one, in path order.
+   */
   readonly revision: string;
   /** Relative paths of every `access.rights` found, sorted. */
   readonly rightsPaths: readonly string[];
+  /** The tree's `treerights.yaml`, or the defaults; absent in snapshots made elsewhere (a git revision). */
+  readonly config?: TreeConfig;
+  /** Where the parts of each parsed file stand, by file path; lint places its findings with it. */
+  readonly places?: TreePlaces;
 }
 
 /**
- * Walks the tree at `root`, reads and checks every `access.rights`, and
- * collects every problem. Never throws for a bad tree: a missing root, a
- * missing root file and unreadable files are problems. Throws
- * `TreeRightsError` (`invalid_option`) for bad options.
+ * Walks the tree at `root`, reads `treerights.yaml` and every
+ * `access.rights`, and collects every problem. Never throws for a bad tree:
+ * a missing root, a missing root file and unreadable files are problems.
+ * Throws `TreeRightsError` (`invalid_option`) for bad options. Reads
+ * synchronously in slices of a few milliseconds, giving the event loop a
+ * turn between slices.
  */
 export async function readTree(root: string, options: LoadOptions = {}): Promise<TreeSnapshot> {
-  const ignore = ignoreMatcher(options.ignore);
-  const rootProblem = await checkRoot(root);
-  if (rootProblem !== null) return snapshot([], [rootProblem], [], []);
+  return readTreeWith(nodeFs, root, options);
+}
 
-  const walk = await walkTree(root, ignore);
-  const reads = await mapBounded(walk.rightsPaths, READ_CONCURRENCY, (rel) => readRights(root, rel, walk.regular.has(rel)));
-  const problems = [...walk.problems];
+/** `readTree` through the file system seam `fs`, so tests can inject failures. */
+export async function readTreeWith(fs: TreeFs, root: string, options: LoadOptions = {}): Promise<TreeSnapshot> {
+  ignoreMatcher(options.ignore); // throws `invalid_option` before anything is read
+  const rootProblem = await checkRoot(root);
+  if (rootProblem !== null) return snapshot([], [rootProblem], [], [], new Map());
+
+  const slicer = new TimeSlicer();
+  const configRead = readConfig(root, fs);
+  const { config } = configRead;
+  const walk = await walkTree(root, ignoreMatcher([...(options.ignore ?? []), ...config.ignore]), fs, slicer);
+  const problems = [...configRead.problems, ...walk.problems];
   const files: RightsFile[] = [];
   const found: string[] = [];
-  const hashed: [string, RightsFileRead][] = [];
-  reads.forEach((read, i) => {
-    const rel = walk.rightsPaths[i] ?? "";
+  const places = new Map<string, FilePlaces>();
+  const hashed: [string, Hashed][] = configRead.found ? [[CONFIG_FILE, { bytes: configRead.bytes, problems: [...configRead.problems] }]] : [];
+  for (const rel of walk.rightsPaths) {
+    const read = readRights(root, rel, walk.regular.has(rel), fs);
+    if (slicer.due()) await slicer.pause();
     // Gone between the walk and the read: the tree is changing, and it is read as it now is.
-    if (read.bytes === null && read.file === null && read.problems.length === 0) return;
+    if (read.bytes === null && read.file === null && read.problems.length === 0) continue;
     found.push(rel);
     hashed.push([rel, read]);
     problems.push(...read.problems);
     const unaddressable = checkDirName(rel);
     if (unaddressable !== null) problems.push(unaddressable);
-    else if (read.file !== null) files.push(read.file);
-  });
+    else if (read.file !== null) {
+      files.push(read.file);
+      if (read.places !== undefined) places.set(rel, read.places);
+    }
+  }
   if (!found.includes(RIGHTS_FILE)) {
     problems.push(problem("missing_root_rights", RIGHTS_FILE, NOWHERE,
       "the tree root has no `access.rights`; create one (an empty file grants nothing)"));
   }
-  return snapshot(files, problems, found, hashed);
+  return snapshot(files, problems, found, hashed, places, config);
 }
 
 /**
@@ -76,8 +98,12 @@ export async function readTree(root: string, options: LoadOptions = {}): Promise
  * incremental reloads. Never follows a symbolic link and never reads more
  * than 1 MiB. A file that does not exist gives no file, no problems and no bytes.
  */
-export async function readRightsFile(root: string, relPath: string): Promise<RightsFileRead> {
-  return readRights(root, relPath);
+export function readRightsFile(root: string, relPath: string): Promise<RightsFileRead> {
+  try {
+    return Promise.resolve(readRights(root, relPath));
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 // A directory whose name no tree path can spell (SPEC 1.4) would hold rules that never apply.
@@ -106,12 +132,22 @@ function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? "error";
 }
 
-function snapshot(files: RightsFile[], problems: Problem[], rightsPaths: string[], reads: [string, RightsFileRead][]): TreeSnapshot {
+/** What the revision hashes of one file: its bytes, or the problem that kept it from being read. */
+interface Hashed {
+  readonly bytes: Buffer | null;
+  readonly problems: readonly Problem[];
+}
+
+function snapshot(
+  files: RightsFile[], problems: Problem[], rightsPaths: string[], hashed: [string, Hashed][], places: TreePlaces, config?: TreeConfig,
+): TreeSnapshot {
   return Object.freeze({
     files: Object.freeze(files),
     problems: Object.freeze(sortProblems(problems)),
-    revision: revisionOf(reads),
+    revision: revisionOf(hashed.sort((a, b) => compareStrings(a[0], b[0]))),
     rightsPaths: Object.freeze(rightsPaths),
+    places,
+    ...(config === undefined ? {} : { config }),
   });
 }
 
@@ -120,7 +156,7 @@ function snapshot(files: RightsFile[], problems: Problem[], rightsPaths: string[
  * trees collide by shifting bytes between files; a file that could not be
  * read counts by its path and first problem code.
  */
-function revisionOf(reads: readonly [string, RightsFileRead][]): string {
+function revisionOf(reads: readonly [string, Hashed][]): string {
   const hash = createHash("sha256");
   for (const [rel, read] of reads) {
     if (read.bytes === null) hash.update(`${rel}\0!${read.problems[0]?.code ?? ""}\0`);

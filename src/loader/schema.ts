@@ -3,112 +3,140 @@
  * error is mapped back to the YAML node it came from and translated into a
  * problem a person can act on; raw ajv text is never shown.
  */
-import { readFileSync } from "node:fs";
-import type { ErrorObject, ValidateFunction } from "ajv";
-import { Ajv } from "ajv";
-import type { Document, LineCounter, Node } from "yaml";
+import type { ErrorObject } from "ajv";
 import type { Problem } from "../engine/index.js";
 import { KEYWORDS, LEVELS } from "./check-nodes.js";
 import { didYouMean } from "./did-you-mean.js";
-import { nodePosition } from "./parse-yaml.js";
-import type { ProblemCode } from "./problems.js";
-import { problem, quote } from "./problems.js";
-import type { AliasTargets } from "./yaml-nodes.js";
-import { formatPointer, locate, locateKey, parsePointer } from "./yaml-nodes.js";
+import { quote } from "./problems.js";
+import type { SchemaContext } from "./schema-support.js";
+import { GroupListErrors, addProblem, lazyValidator, nodeAt, valueAt } from "./schema-support.js";
+import { formatPointer, locateKey, parsePointer } from "./yaml-nodes.js";
+
+export type { SchemaContext } from "./schema-support.js";
 
 /** Where the JSON Schema of the rights file format lives (shipped in the package). */
 export const SCHEMA_URL = new URL("../../schemas/access-rights.schema.json", import.meta.url);
 
-const START = Object.freeze({ line: 1, column: 1 });
+/** The top-level keys of a rights file. */
+const TOP_KEYS: readonly string[] = [...LEVELS, "patterns"];
 
-let validator: ValidateFunction | undefined;
+/** The keys of a pattern rule. */
+const PATTERN_KEYS: readonly string[] = ["match", ...LEVELS];
 
-/** The compiled validator, built on first use. */
-function validate(): ValidateFunction {
-  if (validator === undefined) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as object;
-    validator = new Ajv({ allErrors: true, strict: true }).compile(schema);
-  }
-  return validator;
-}
+const validate = lazyValidator(SCHEMA_URL);
 
-/** The YAML a value came from, to place and phrase problems. */
-export interface SchemaContext {
-  readonly doc: Document;
-  readonly lines: LineCounter;
-  readonly file: string;
-  readonly aliases: AliasTargets;
-  /** JSON pointers of group values the node checks already reported. */
-  readonly reported: ReadonlySet<string>;
-}
+/** A JSON pointer path: string keys and list indexes. */
+type Path = readonly (string | number)[];
 
 /** Validates the plain data of a rights file; one problem per distinct fault. */
 export function validateRights(value: unknown, ctx: SchemaContext): Problem[] {
   const check = validate();
   if (check(value)) return [];
   const problems: Problem[] = [];
-  const groupErrors = new Map<string, ErrorObject[]>();
+  const lists = new GroupListErrors();
   for (const error of check.errors ?? []) {
     const segments = parsePointer(error.instancePath);
-    const [level = "", keyword = ""] = segments;
-    if (segments.length >= 2) {
-      const pointer = formatPointer([level, keyword]);
-      const list = groupErrors.get(pointer);
-      if (list === undefined) groupErrors.set(pointer, [error]);
-      else list.push(error);
-    } else if (segments.length === 1) {
-      levelError(error, level, value, ctx, problems);
+    const [first, index, key] = segments;
+    if (first !== "patterns") {
+      ruleError(error, [], segments, value, ctx, problems, lists);
+    } else if (index === undefined) {
+      addProblem(problems, ctx, "invalid_pattern", nodeAt(ctx, ["patterns"]),
+        "`patterns` must be a list of rules, such as `patterns: [{ match: \"**/*.script\", WRITE: { override: [script-admins] } }]`");
+    } else if (key === undefined) {
+      patternError(error, Number(index), ctx, problems);
+    } else if (key === "match" && segments.length === 3) {
+      addProblem(problems, ctx, "invalid_pattern", nodeAt(ctx, ["patterns", Number(index), "match"]),
+        `\`match\` of \`patterns[${index}]\` must be a non-empty glob string, such as \`match: "**/*.script"\``);
     } else {
-      rootError(error, ctx, problems);
+      ruleError(error, ["patterns", Number(index)], segments.slice(2), value, ctx, problems, lists);
     }
   }
-  for (const [pointer, errors] of groupErrors) groupError(pointer, errors, value, ctx, problems);
+  lists.report(value, ctx, problems);
   return problems;
+}
+
+// An error inside a rule (the file itself when `base` is empty, else a pattern item); `rest` is the path below `base`.
+function ruleError(error: ErrorObject, base: Path, rest: readonly string[], value: unknown, ctx: SchemaContext, problems: Problem[], lists: GroupListErrors): void {
+  const [level = "", keyword = ""] = rest;
+  if (rest.length === 0) rootError(error, ctx, problems);
+  else if (rest.length === 1) levelError(error, base, level, value, ctx, problems);
+  else lists.add([...base, level, keyword], `${prefix(base)}${level}.${keyword}`, keyword, error);
+}
+
+// How messages name a rule's parts: `` for the file, `patterns[0].` for a pattern item.
+function prefix(base: Path): string {
+  return base.length === 0 ? "" : `patterns[${String(base[1])}].`;
 }
 
 function rootError(error: ErrorObject, ctx: SchemaContext, problems: Problem[]): void {
   if (error.keyword === "type") {
-    add(problems, ctx, "not_a_mapping", ctx.doc.contents,
+    addProblem(problems, ctx, "not_a_mapping", ctx.doc.contents,
       "a rights file must be a mapping of `READ` and/or `WRITE`, such as `READ: { include: [operators] }`");
   } else if (error.keyword === "additionalProperties") {
     const name = String(error.params["additionalProperty"]);
     if (name === "<<") return; // reported as `merge_key` on the nodes
-    add(problems, ctx, "unknown_key", locateKey(ctx.doc, "", name, ctx.aliases), topKeyMessage(name));
+    addProblem(problems, ctx, "unknown_key", locateKey(ctx.doc, "", name, ctx.aliases), topKeyMessage(name));
   }
 }
 
 function topKeyMessage(name: string): string {
   const keyword = KEYWORDS.find((k) => k === name.toLowerCase());
   if (keyword !== undefined) return `unknown key ${quote(name)}; keywords go under a level, such as \`READ: { ${keyword}: [operators] }\``;
-  if (name === "patterns") return "unknown key `patterns`; pattern rules are not supported yet, use an `access.rights` in the subdirectory";
-  const hint = didYouMean(name, LEVELS);
-  return hint === undefined ? `unknown key ${quote(name)}; use \`READ\` or \`WRITE\`` : `unknown key ${quote(name)} (did you mean \`${hint}\`?)`;
+  if (name === "match") return "unknown key `match`; a glob goes in an item of `patterns`, such as `patterns: [{ match: \"**/*.script\", READ: { include: [operators] } }]`";
+  const hint = didYouMean(name, TOP_KEYS);
+  return hint === undefined ? `unknown key ${quote(name)}; use \`READ\`, \`WRITE\` or \`patterns\`` : `unknown key ${quote(name)} (did you mean \`${hint}\`?)`;
 }
 
-function levelError(error: ErrorObject, level: string, value: unknown, ctx: SchemaContext, problems: Problem[]): void {
-  const pointer = formatPointer([level]);
-  const levelKey = () => locateKey(ctx.doc, "", level, ctx.aliases);
-  const empty = `\`${level}\` has no keyword; write \`override\`, \`include\` or \`exclude\` under it (\`override: []\` means nobody)`;
+function patternError(error: ErrorObject, index: number, ctx: SchemaContext, problems: Problem[]): void {
+  const item = nodeAt(ctx, ["patterns", index]);
+  const where = `\`patterns[${index}]\``;
   switch (error.keyword) {
     case "type":
-      if (valueAt(value, [level]) === null) add(problems, ctx, "empty_level", levelKey(), empty);
-      else add(problems, ctx, "not_a_mapping", locate(ctx.doc, pointer, ctx.aliases).node,
-        `\`${level}\` must be a mapping of keywords, such as \`${level}: { include: [operators] }\``);
+      addProblem(problems, ctx, "invalid_pattern", item,
+        `${where} must be a mapping with \`match\` and \`READ\` and/or \`WRITE\`, such as \`{ match: "reports/**", READ: { include: [auditors] } }\``);
       break;
-    case "minProperties":
-      add(problems, ctx, "empty_level", levelKey(), empty);
+    case "required":
+      addProblem(problems, ctx, "invalid_pattern", item, `${where} has no \`match\`; add the glob it applies to, such as \`match: "**/*.script"\``);
       break;
     case "additionalProperties": {
       const name = String(error.params["additionalProperty"]);
       if (name === "<<") break; // reported as `merge_key` on the nodes
-      add(problems, ctx, "unknown_key", locateKey(ctx.doc, pointer, name, ctx.aliases), keywordMessage(name, level));
+      const hint = didYouMean(name, PATTERN_KEYS);
+      addProblem(problems, ctx, "unknown_key", locateKey(ctx.doc, formatPointer(["patterns", index]), name, ctx.aliases), hint === undefined
+        ? `unknown key ${quote(name)} in ${where}; use \`match\`, \`READ\` or \`WRITE\``
+        : `unknown key ${quote(name)} in ${where} (did you mean \`${hint}\`?)`);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+function levelError(error: ErrorObject, base: Path, level: string, value: unknown, ctx: SchemaContext, problems: Problem[]): void {
+  const path = [...base, level];
+  const shown = `\`${prefix(base)}${level}\``;
+  const levelKey = () => locateKey(ctx.doc, formatPointer(base), level, ctx.aliases);
+  const empty = `${shown} has no keyword; write \`override\`, \`include\` or \`exclude\` under it (\`override: []\` means nobody)`;
+  switch (error.keyword) {
+    case "type":
+      if (valueAt(value, path) === null) addProblem(problems, ctx, "empty_level", levelKey(), empty);
+      else addProblem(problems, ctx, "not_a_mapping", nodeAt(ctx, path),
+        `${shown} must be a mapping of keywords, such as \`${level}: { include: [operators] }\``);
+      break;
+    case "minProperties":
+      addProblem(problems, ctx, "empty_level", levelKey(), empty);
+      break;
+    case "additionalProperties": {
+      const name = String(error.params["additionalProperty"]);
+      if (name === "<<") break; // reported as `merge_key` on the nodes
+      addProblem(problems, ctx, "unknown_key", locateKey(ctx.doc, formatPointer(path), name, ctx.aliases), keywordMessage(name, shown, base.length === 0));
       break;
     }
     case "propertyNames": {
       const name = String(error.params["propertyName"]);
       if (!KEYWORDS.includes(name)) break; // an unknown keyword, reported as such
-      add(problems, ctx, "override_with_include", locateKey(ctx.doc, pointer, name, ctx.aliases),
-        `\`override\` cannot be combined with \`${name}\` in \`${level}\`; use \`override\` alone, or \`include\`/\`exclude\` without it`);
+      addProblem(problems, ctx, "override_with_include", locateKey(ctx.doc, formatPointer(path), name, ctx.aliases),
+        `\`override\` cannot be combined with \`${name}\` in ${shown}; use \`override\` alone, or \`include\`/\`exclude\` without it`);
       break;
     }
     default:
@@ -116,56 +144,11 @@ function levelError(error: ErrorObject, level: string, value: unknown, ctx: Sche
   }
 }
 
-function keywordMessage(name: string, level: string): string {
+function keywordMessage(name: string, shown: string, top: boolean): string {
   const hint = didYouMean(name, KEYWORDS);
-  if (hint !== undefined) return `unknown keyword ${quote(name)} under \`${level}\` (did you mean \`${hint}\`?)`;
+  if (hint !== undefined) return `unknown keyword ${quote(name)} under ${shown} (did you mean \`${hint}\`?)`;
   const misplaced = didYouMean(name, LEVELS);
-  const where = misplaced === undefined ? "" : ` (\`${misplaced}\` goes at the top level, not under \`${level}\`)`;
-  return `unknown keyword ${quote(name)} under \`${level}\`; use \`override\`, \`include\` or \`exclude\`${where}`;
-}
-
-function groupError(pointer: string, errors: readonly ErrorObject[], value: unknown, ctx: SchemaContext, problems: Problem[]): void {
-  const [level = "", keyword = ""] = parsePointer(pointer);
-  const where = `\`${level}.${keyword}\``;
-  const groups = valueAt(value, [level, keyword]);
-  if (ctx.reported.has(pointer)) return;
-  if (typeof groups === "string") {
-    nameError(groups, pointer, where, ctx, problems);
-  } else if (Array.isArray(groups)) {
-    const items = new Set(errors.map((e) => parsePointer(e.instancePath)[2]).filter((i) => i !== undefined));
-    for (const i of items) {
-      const itemPointer = formatPointer([level, keyword, i]);
-      if (ctx.reported.has(itemPointer)) continue;
-      const item: unknown = groups[Number(i)];
-      if (typeof item === "string") nameError(item, itemPointer, where, ctx, problems);
-      else add(problems, ctx, "invalid_group_list", locate(ctx.doc, itemPointer, ctx.aliases).node,
-        `each item of ${where} must be a group name, such as \`operators\`, not a list or mapping`);
-    }
-  } else {
-    add(problems, ctx, "invalid_group_list", locate(ctx.doc, pointer, ctx.aliases).node,
-      `${where} must be a group name or a list of group names, such as \`${keyword}: [operators]\``);
-  }
-}
-
-function nameError(name: string, pointer: string, where: string, ctx: SchemaContext, problems: Problem[]): void {
-  const node = locate(ctx.doc, pointer, ctx.aliases).node;
-  const trimmed = name.trim();
-  add(problems, ctx, "invalid_group_name", node, trimmed === ""
-    ? `empty group name in ${where}; write a name or remove it`
-    : `group name ${quote(name)} in ${where} has leading or trailing whitespace; write ${quote(trimmed)}`);
-}
-
-function add(problems: Problem[], ctx: SchemaContext, code: ProblemCode, node: Node | null | undefined, message: string): void {
-  // A node that cannot be found again (a collection used as a key) falls back to the file's start.
-  const at = node ? nodePosition(node, ctx.lines) : START;
-  problems.push(problem(code, ctx.file, at, message));
-}
-
-function valueAt(value: unknown, path: readonly string[]): unknown {
-  let current = value;
-  for (const segment of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = Object.getOwnPropertyDescriptor(current, segment)?.value;
-  }
-  return current;
+  const place = top ? "at the top level" : "next to `match`";
+  const where = misplaced === undefined ? "" : ` (\`${misplaced}\` goes ${place}, not under ${shown})`;
+  return `unknown keyword ${quote(name)} under ${shown}; use \`override\`, \`include\` or \`exclude\`${where}`;
 }

@@ -1,5 +1,5 @@
 /** The loader's public contract: loading a tree from disk and keeping it live. */
-import type { Problem, RightsIndex } from "../engine/index.js";
+import type { EffectiveChange, Problem, RightsIndex } from "../engine/index.js";
 
 /** Options shared by every way of reading a tree. */
 export interface LoadOptions {
@@ -11,13 +11,15 @@ export interface LoadOptions {
 export interface LintResult {
   readonly problems: readonly Problem[];
   readonly index: RightsIndex | null;
+  /** Number of `access.rights` files found, broken ones included. */
+  readonly fileCount: number;
 }
 
 /** Options of `openTree`. */
 export interface OpenOptions extends LoadOptions {
   /** Watch the tree and swap in each new valid index (default false). */
   readonly watch?: boolean;
-  /** Quiet time after the last change before reloading, in ms (default 50). */
+  /** Quiet time after the last change before reloading, in ms (default 25). */
   readonly debounceMs?: number;
 }
 
@@ -54,6 +56,32 @@ export interface TreeStatus {
   /** The last rejected load, cleared by the next good one. */
   readonly rejected: RejectedLoad | null;
   readonly watch: WatchStatus;
+  /**
+   * HEAD commit of the git work tree holding the root, as of the last good
+   * reload; null outside git or without git. Always set by `openTree`.
+   */
+  readonly commit?: string | null;
+  /** The last 50 swaps, the initial load first, oldest first. Always set by `openTree`. */
+  readonly history?: readonly ReloadRecord[];
+}
+
+/** One swap in `TreeStatus.history`. */
+export interface ReloadRecord {
+  readonly revision: string;
+  readonly commit: string | null;
+  /** ISO time of the swap. */
+  readonly at: string;
+  /** Rights files added, changed or removed (for the initial load: every file loaded). */
+  readonly filesChanged: number;
+  /** (directory, level, group) grants gained and lost against the previous index; zero for the initial load. */
+  readonly changes: { readonly added: number; readonly removed: number };
+}
+
+/** The effective changes from one revision to the current one, for change feeds. */
+export interface RevisionChanges {
+  readonly from: string;
+  readonly to: string;
+  readonly changes: readonly EffectiveChange[];
 }
 
 /** Payload of a `reload` event. */
@@ -63,6 +91,8 @@ export interface ReloadEvent {
   readonly durationMs: number;
   /** Rights files (relative paths) added, changed or removed since the previous index. */
   readonly changedFiles: readonly string[];
+  /** HEAD commit when the new index was read (see `TreeStatus.commit`). Always set by `openTree`. */
+  readonly commit?: string | null;
 }
 
 /** Events of a live tree. */
@@ -83,6 +113,12 @@ export interface TreeHandle {
   off<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this;
   /** Re-reads the tree now, outside the debounce; resolves once swapped or rejected. */
   reload(): Promise<void>;
+  /**
+   * Effective changes from `revision` to the current index, or null when
+   * `revision` is not among the last 50 in `status.history` (too old or never
+   * loaded). Always present on handles from `openTree`.
+   */
+  changesSince?(revision: string): RevisionChanges | null;
   /** Stops watching; the last index keeps answering for whoever holds it. */
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 /** Holding reloads while git rewrites the working tree (checkout, merge, reset). */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
+import { findGitDir } from "./git-commit.js";
 
 /** Longest a reload waits for git's index lock to go; a lock left by a crashed git must not stop reloads. */
 export const GIT_LOCK_MAX_HOLD_MS = 10_000;
@@ -11,18 +12,8 @@ export const GIT_LOCK_MAX_HOLD_MS = 10_000;
  * lock while it rewrites files, so a reload then would read a half-applied tree.
  */
 export async function findGitIndexLock(root: string): Promise<string | null> {
-  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
-    const dotGit = path.join(dir, ".git");
-    const info = await stat(dotGit).catch(() => null);
-    if (info?.isDirectory() === true) return path.join(dotGit, "index.lock");
-    if (info?.isFile() === true) {
-      // A linked work tree or a submodule: `.git` is a file naming the git directory.
-      const text = await readFile(dotGit, "utf8").catch(() => "");
-      const gitDir = /^gitdir:[ \t]*(.+)$/m.exec(text)?.[1]?.trim();
-      return gitDir === undefined ? null : path.join(path.resolve(dir, gitDir), "index.lock");
-    }
-    if (path.dirname(dir) === dir) return null;
-  }
+  const gitDir = await findGitDir(root);
+  return gitDir === null ? null : path.join(gitDir, "index.lock");
 }
 
 /**

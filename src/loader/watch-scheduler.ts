@@ -42,13 +42,16 @@ export class ReloadScheduler {
     return this.#running !== null;
   }
 
-  /** A change happened: reload once the tree has been quiet for the debounce (or the max wait passed). */
-  notify(): void {
+  /**
+   * A change happened: reload once the tree has been quiet for the debounce,
+   * or for `quietMs` when the change asks for longer (or the max wait passed).
+   */
+  notify(quietMs = this.#debounceMs): void {
     if (this.#closed) return;
     const now = Date.now();
     this.#firstChangeAt ??= now;
     const untilCap = this.#firstChangeAt + this.#maxWaitMs - now;
-    this.#arm(Math.max(0, Math.min(this.#debounceMs, untilCap)));
+    this.#arm(Math.max(0, Math.min(Math.max(this.#debounceMs, quietMs), untilCap)));
   }
 
   /** Reloads now, skipping the debounce; resolves when a run that started after this call has finished. */

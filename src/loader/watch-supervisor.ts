@@ -1,6 +1,7 @@
 /** Keeping a tree watched: starts the watcher, reports its failures, recovers when it can. */
 import { realpath, stat } from "node:fs/promises";
 import type { WatchStatus } from "./types.js";
+import type { TreeChange } from "./watch-changes.js";
 import { GitLockGate } from "./watch-git.js";
 import { watchTree } from "./watch-tree.js";
 import type { TreeWatcher, WatcherFactory } from "./watch-tree.js";
@@ -14,7 +15,7 @@ const MAX_RECOVERY_DELAY_MS = 30_000;
 /** What a `WatchSupervisor` reports to its tree. */
 export interface SupervisorListener {
   /** A change that can alter the tree. */
-  change(): void;
+  change(change: TreeChange): void;
   /** Watching stopped; `status` now says `failed`. Never silent: called once per failure. */
   failed(error: Error): void;
   /** Watching runs again after a failure; the tree should be reloaded. */
@@ -83,8 +84,8 @@ export class WatchSupervisor {
     const watchRoot = await realpath(this.#root).catch(() => this.#root);
     await this.#git.locate(watchRoot);
     const watcher = await watchTree(watchRoot, {
-      change: () => {
-        if (generation === this.#generation) this.#listener.change();
+      change: (change) => {
+        if (generation === this.#generation) this.#listener.change(change);
       },
       failed: (error) => {
         this.#fail(generation, error);

@@ -3,16 +3,18 @@ import path from "node:path";
 import type { Stats } from "node:fs";
 import { watch } from "chokidar";
 import type { ChokidarOptions, FSWatcher } from "chokidar";
+import { CONFIG_FILE } from "./config.js";
 import { ignoreMatcher } from "./ignore.js";
 import { RIGHTS_FILE } from "./read-tree.js";
+import type { TreeChange } from "./watch-changes.js";
 
 /** Creates the chokidar watcher; tests swap it to inject failures. */
 export type WatcherFactory = (root: string, options: ChokidarOptions) => FSWatcher;
 
 /** What a `TreeWatcher` reports. */
 export interface TreeWatchListener {
-  /** A rights file or a directory was added, changed or removed (`file` is relative to the root). */
-  change(file: string): void;
+  /** A rights file, a directory or the configuration was added, changed or removed. */
+  change(change: TreeChange): void;
   /** The watcher can no longer see the tree: the root was removed, or chokidar failed (inotify limit, ...). */
   failed(error: Error): void;
 }
@@ -31,21 +33,36 @@ export interface TreeWatcher {
 }
 
 /**
- * True when a watcher event can change the rights tree: a file named exactly
- * `access.rights` added, changed or removed, or a directory added or removed
- * (it may hold rights files). Editor swap and backup files never count.
+ * The tree change a watcher event on `rel` (relative to the root,
+ * `/`-separated) stands for, or null when it cannot change the rights tree:
+ * a file named exactly `access.rights` added, changed or removed, a
+ * directory added or removed (it may hold rights files), or the root's
+ * `treerights.yaml`. Editor swap and backup files never count.
  */
-export function isTreeChange(event: string, file: string): boolean {
-  if (event === "addDir" || event === "unlinkDir") return true;
-  const isRightsEvent = event === "add" || event === "change" || event === "unlink";
-  return isRightsEvent && path.basename(file) === RIGHTS_FILE;
+export function treeChange(event: string, rel: string): TreeChange | null {
+  if (event === "addDir" || event === "unlinkDir") return { kind: "dir", path: rel, removed: event === "unlinkDir" };
+  if (event !== "add" && event !== "change" && event !== "unlink") return null;
+  const removed = event === "unlink";
+  if (rel === CONFIG_FILE) return { kind: "config", path: rel, removed };
+  return rel.slice(rel.lastIndexOf("/") + 1) === RIGHTS_FILE ? { kind: "file", path: rel, removed } : null;
+}
+
+/**
+ * The file a raw `fs.watch` event is about: the watched file itself (a
+ * file's watch names its own file), or the entry `name` of the watched
+ * directory; null when the event names nothing.
+ */
+export function rawEventFile(watchedPath: string, name: string): string | null {
+  if (watchedPath === "" || name === "") return null;
+  return path.basename(watchedPath) === name ? watchedPath : path.join(watchedPath, name);
 }
 
 /**
  * The chokidar `ignored` test for a tree: what `readTree` skips (`.git`,
  * `node_modules`, the configured globs), plus every regular file that is not
- * a rights file, so large trees of other files cost no watches. The root is
- * never ignored. Throws `invalid_option` for bad globs.
+ * a rights file (or the root's `treerights.yaml`), so large trees of other
+ * files cost no watches. The root is never ignored. Throws `invalid_option`
+ * for bad globs.
  */
 export function watchIgnore(root: string, ignore: readonly string[] = []): (file: string, stats?: Stats) => boolean {
   const skipped = ignoreMatcher(ignore);
@@ -53,7 +70,7 @@ export function watchIgnore(root: string, ignore: readonly string[] = []): (file
     const rel = path.relative(root, file).split(path.sep).join("/");
     if (rel === "") return false;
     if (skipped(rel, stats?.isDirectory() === true)) return true;
-    return stats?.isFile() === true && path.basename(file) !== RIGHTS_FILE;
+    return stats?.isFile() === true && path.basename(file) !== RIGHTS_FILE && rel !== CONFIG_FILE;
   };
 }
 
@@ -67,6 +84,9 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
   const watcher = create(root, {
     ignoreInitial: true,
     followSymlinks: false,
+    // `atomic` would hold every unlink for 100 ms; a rename-over is a `change` anyway, and `PendingChanges` holds removed rights files itself.
+    atomic: false,
+    awaitWriteFinish: false,
     ignored: watchIgnore(root, options.ignore),
   });
   let failed = false;
@@ -81,7 +101,19 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
       fail(new Error(`root directory \`${root}\` was removed`));
       return;
     }
-    if (isTreeChange(event, file)) listener.change(path.relative(root, file).split(path.sep).join("/"));
+    const change = treeChange(event, path.relative(root, file).split(path.sep).join("/"));
+    if (change !== null) listener.change(change);
+  });
+  // chokidar re-attaches a file's watch after a rename-over, and can miss a second one meanwhile; the
+  // directory's own watch still sees the name change, so raw events are a second source (re-reads are idempotent).
+  watcher.on("raw", (_event, name, details) => {
+    if (failed) return;
+    const watched = (details as { readonly watchedPath?: unknown } | undefined)?.watchedPath;
+    const file = rawEventFile(typeof watched === "string" ? watched : "", name);
+    const rel = file === null ? "" : path.relative(root, file);
+    if (rel === "" || rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return;
+    const change = treeChange("change", rel.split(path.sep).join("/"));
+    if (change !== null) listener.change(change);
   });
   watcher.on("error", (error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);

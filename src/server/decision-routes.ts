@@ -1,26 +1,20 @@
 /**
  * The decision endpoints: check (POST and GET), batch, explain, groups. Each
- * request reads `tree.index` once and answers only from that index, so the
- * revision it reports is the one that decided.
+ * request reads the tree's index once (through `AnswerCache.current`) and
+ * answers only from that index, so the revision and commit it reports are
+ * those of the index that decided.
  */
-import type { FastifyInstance } from "fastify";
-import type { Access, RightsIndex } from "../engine/index.js";
-import type { TreeHandle } from "../loader/index.js";
-import { ApiError } from "./api-error.js";
-import { isCallerError } from "./error-handler.js";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Access } from "../engine/index.js";
+import type { AnswerCache } from "./answers.js";
+import { JSON_TYPE } from "./answers.js";
+import { decideBatch } from "./batch-answer.js";
+import type { CheckBody } from "./batch-answer.js";
 import {
   batchBodySchema, batchResponseSchema, checkBodySchema, checkQuerySchema, checkResponseSchema,
   explainResponseSchema, groupsQuerySchema, groupsResponseSchema,
 } from "./schemas.js";
-import { decisionSlot } from "./server-metrics.js";
 import type { ServerMetrics } from "./server-metrics.js";
-
-/** One check, as posted (validated by `checkBodySchema`). */
-interface CheckBody {
-  readonly groups: readonly string[];
-  readonly access: Access;
-  readonly path: string;
-}
 
 /** The query of `GET /v1/check` (validated by `checkQuerySchema`; `group` always a list). */
 interface CheckQuery {
@@ -31,7 +25,7 @@ interface CheckQuery {
 
 /** What the decision routes need. */
 export interface DecisionRoutesContext {
-  readonly tree: TreeHandle;
+  readonly answers: AnswerCache;
   readonly metrics: ServerMetrics;
   readonly maxBatch: number;
   readonly batchBodyLimit: number;
@@ -40,40 +34,40 @@ export interface DecisionRoutesContext {
 const NO_GROUPS: readonly string[] = Object.freeze([]);
 
 /** Registers the decision endpoints on `app`. */
-export function registerDecisionRoutes(app: FastifyInstance, { tree, metrics, maxBatch, batchBodyLimit }: DecisionRoutesContext): void {
-  // The hot path: no hooks, a compiled validator, a compiled serializer.
-  function check(groups: readonly string[], access: Access, path: string): { allowed: boolean; revision: string } {
-    const index = tree.index;
+export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics, maxBatch, batchBodyLimit }: DecisionRoutesContext): void {
+  // The hot path: no hooks, a hand-written validator in front of ajv, and an
+  // answer that is one of two strings made when the index was swapped in.
+  function check(reply: FastifyReply, groups: readonly string[], access: Access, path: string): FastifyReply {
+    const current = answers.current();
     const start = performance.now();
-    const allowed = index.check(groups, access, path);
+    const allowed = current.index.check(groups, access, path);
     metrics.timed("check", start);
     metrics.decided(access, allowed);
-    return { allowed, revision: index.revision };
+    return reply.header("content-type", JSON_TYPE).send(allowed ? current.allowed : current.denied);
   }
 
   app.post<{ Body: CheckBody }>(
     "/v1/check",
     { schema: { body: checkBodySchema, response: checkResponseSchema } },
-    (request, reply) => reply.send(check(request.body.groups, request.body.access, request.body.path)),
+    (request, reply) => check(reply, request.body.groups, request.body.access, request.body.path),
   );
 
   app.get<{ Querystring: CheckQuery }>(
     "/v1/check",
     { schema: { querystring: checkQuerySchema, response: checkResponseSchema } },
-    (request, reply) => reply.send(check(request.query.group ?? NO_GROUPS, request.query.access, request.query.path)),
+    (request, reply) => check(reply, request.query.group ?? NO_GROUPS, request.query.access, request.query.path),
   );
 
   app.post<{ Body: { readonly checks: readonly CheckBody[] } }>(
     "/v1/check/batch",
     { bodyLimit: batchBodyLimit, schema: { body: batchBodySchema(maxBatch), response: batchResponseSchema } },
     (request, reply) => {
-      const checks = request.body.checks;
-      const index = tree.index;
+      const current = answers.current();
       const start = performance.now();
-      const { results, counts } = decideAll(index, checks);
+      const { body, counts } = decideBatch(current.index, request.body.checks, current.tail);
       metrics.timed("batch", start);
       metrics.decidedAll(counts);
-      return reply.send({ results, revision: index.revision });
+      return reply.header("content-type", JSON_TYPE).send(body);
     },
   );
 
@@ -82,12 +76,13 @@ export function registerDecisionRoutes(app: FastifyInstance, { tree, metrics, ma
     { schema: { body: checkBodySchema, response: explainResponseSchema } },
     (request, reply) => {
       const { groups, access, path } = request.body;
+      const current = answers.current();
       const start = performance.now();
       // The explanation names the revision of the index that produced it.
-      const explanation = tree.index.explain(groups, access, path);
+      const explanation = current.index.explain(groups, access, path);
       metrics.timed("explain", start);
       metrics.decided(access, explanation.allowed);
-      return reply.send(explanation);
+      return reply.send({ ...explanation, ...current.stamp });
     },
   );
 
@@ -95,31 +90,11 @@ export function registerDecisionRoutes(app: FastifyInstance, { tree, metrics, ma
     "/v1/groups",
     { schema: { querystring: groupsQuerySchema, response: groupsResponseSchema } },
     (request, reply) => {
-      const index = tree.index;
+      const current = answers.current();
       const start = performance.now();
-      const groups = index.groupsFor(request.query.access, request.query.path);
+      const groups = current.index.groupsFor(request.query.access, request.query.path);
       metrics.timed("groups", start);
-      return reply.send({ groups, revision: index.revision });
+      return reply.send({ groups, ...current.stamp });
     },
   );
-}
-
-/** Decides every check on one index; an invalid item fails the batch with its position. */
-function decideAll(index: RightsIndex, checks: readonly CheckBody[]): { results: boolean[]; counts: Float64Array } {
-  const results = new Array<boolean>(checks.length);
-  const counts = new Float64Array(4);
-  let i = 0;
-  try {
-    for (; i < checks.length; i++) {
-      const { groups, access, path } = checks[i] as CheckBody;
-      const allowed = index.check(groups, access, path);
-      results[i] = allowed;
-      const slot = decisionSlot(access, allowed);
-      counts[slot] = (counts[slot] ?? 0) + 1;
-    }
-  } catch (error) {
-    if (isCallerError(error)) throw new ApiError(400, error.code, `checks[${i}]: ${error.message}`);
-    throw error;
-  }
-  return { results, counts };
 }

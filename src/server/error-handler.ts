@@ -50,7 +50,8 @@ export function toApiError(error: unknown): ApiError {
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const apiError = toApiError(error);
   if (apiError.statusCode >= 500) {
-    request.log.error({ err: error, method: request.method, url: request.url }, "request failed");
+    // `request.log` is the server's logger (no child per request), so the request id goes in here.
+    request.log.error({ reqId: request.id, err: error, method: request.method, url: request.url }, "request failed");
   }
   void reply.code(apiError.statusCode).send(apiError.toBody());
 }

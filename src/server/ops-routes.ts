@@ -51,6 +51,22 @@ const statusResponseSchema = {
         additionalProperties: true,
       },
       watch: { type: "object", properties: { state: { type: "string" }, error: { type: "string" } }, additionalProperties: true },
+      commit: { type: ["string", "null"], description: "git HEAD the serving index was loaded at; null outside git" },
+      history: {
+        type: "array",
+        description: "the last 50 swaps, oldest first",
+        items: {
+          type: "object",
+          properties: {
+            revision: { type: "string" },
+            commit: { type: ["string", "null"] },
+            at: { type: "string" },
+            filesChanged: { type: "integer" },
+            changes: { type: "object", properties: { added: { type: "integer" }, removed: { type: "integer" } }, additionalProperties: true },
+          },
+          additionalProperties: true,
+        },
+      },
     },
     // What the loader adds to its status later reaches callers unchanged (here and in nested objects).
     additionalProperties: true,
@@ -65,9 +81,11 @@ const readyResponseSchema = {
 
 /** Registers the operations endpoints on `app`. */
 export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }: OpsRoutesContext): void {
-  app.get("/v1/status", { schema: { response: statusResponseSchema } }, (_request, reply) =>
-    reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...tree.status }),
-  );
+  app.get("/v1/status", { schema: { response: statusResponseSchema } }, (_request, reply) => {
+    const status = tree.status;
+    // A handle that keeps no git or reload history still answers with both fields.
+    return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [] });
+  });
 
   app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
 

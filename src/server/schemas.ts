@@ -1,13 +1,23 @@
 /**
  * JSON Schemas of every endpoint: request validation (no coercion, no unknown
- * fields) and response serialization (fast-json-stringify).
+ * fields) and response serialization (fast-json-stringify). The check and
+ * batch answers are written by hand (see `answers.ts`); their schemas still
+ * document them and serialize their errors.
  */
+import { isBatchBody, isCheckBody } from "./fast-validators.js";
+
+/**
+ * Hand-written validators standing in front of ajv for some schemas, by
+ * schema identity: each accepts a subset of what its schema accepts.
+ */
+export const FAST_VALIDATORS = new WeakMap<object, (data: unknown) => boolean>();
 
 const groupName = { type: "string", minLength: 1 } as const;
 const groups = { type: "array", items: groupName, description: "the caller's groups" } as const;
 const access = { type: "string", enum: ["READ", "WRITE"] } as const;
 const path = { type: "string", description: "a tree path such as `/plant/north`" } as const;
 const revision = { type: "string", description: "revision of the index that answered" } as const;
+const commit = { type: "string", description: "git HEAD the answering index was loaded at; absent outside git" } as const;
 const stringList = { type: "array", items: { type: "string" } } as const;
 
 /** The body of `POST /v1/check` and `POST /v1/explain`, and one item of a batch. */
@@ -17,12 +27,29 @@ export const checkBodySchema = {
   required: ["groups", "access", "path"],
   additionalProperties: false,
 } as const;
+FAST_VALIDATORS.set(checkBodySchema, isCheckBody);
 
 /** The query of `GET /v1/check`: `group` repeated (zero times is a valid deny). */
 export const checkQuerySchema = {
   type: "object",
   properties: { group: groups, access, path },
   required: ["access", "path"],
+  additionalProperties: false,
+} as const;
+
+/** The query of `GET /v1/where`: one group. */
+export const whereQuerySchema = {
+  type: "object",
+  properties: { group: groupName, access },
+  required: ["group", "access"],
+  additionalProperties: false,
+} as const;
+
+/** The query of `GET /v1/changes`. */
+export const changesQuerySchema = {
+  type: "object",
+  properties: { since: { type: "string", minLength: 1, description: "a revision this server answered with" } },
+  required: ["since"],
   additionalProperties: false,
 } as const;
 
@@ -48,6 +75,7 @@ export function batchBodySchema(maxBatch: number): object {
       additionalProperties: false,
     };
     batchSchemas.set(maxBatch, schema);
+    FAST_VALIDATORS.set(schema, (data) => isBatchBody(data, maxBatch));
   }
   return schema;
 }
@@ -72,7 +100,7 @@ const errorResponses = { "4xx": errorSchema, "5xx": errorSchema } as const;
 export const checkResponseSchema = {
   200: {
     type: "object",
-    properties: { allowed: { type: "boolean" }, revision },
+    properties: { allowed: { type: "boolean" }, revision, commit },
     required: ["allowed", "revision"],
   },
   ...errorResponses,
@@ -82,7 +110,7 @@ export const checkResponseSchema = {
 export const batchResponseSchema = {
   200: {
     type: "object",
-    properties: { results: { type: "array", items: { type: "boolean" } }, revision },
+    properties: { results: { type: "array", items: { type: "boolean" } }, revision, commit },
     required: ["results", "revision"],
   },
   ...errorResponses,
@@ -92,7 +120,7 @@ export const batchResponseSchema = {
 export const groupsResponseSchema = {
   200: {
     type: "object",
-    properties: { groups: stringList, revision },
+    properties: { groups: stringList, revision, commit },
     required: ["groups", "revision"],
   },
   ...errorResponses,
@@ -134,9 +162,60 @@ export const explainResponseSchema = {
       effective: stringList,
       deciding: stringList,
       revision,
+      commit,
     },
     required: ["allowed", "access", "path", "revision"],
     additionalProperties: true,
+  },
+  ...errorResponses,
+} as const;
+
+/** Responses of `GET /v1/where`: the engine's `WhereResult`, complete. */
+export const whereResponseSchema = {
+  200: {
+    type: "object",
+    properties: {
+      group: { type: "string" },
+      access: { type: "string" },
+      regions: {
+        type: "array",
+        items: { type: "object", properties: { path: { type: "string" }, holes: stringList }, required: ["path", "holes"] },
+      },
+      patterns: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: { file: { type: "string" }, dir: { type: "string" }, match: { type: "string" }, effect: { type: "string" } },
+          required: ["file", "dir", "match", "effect"],
+        },
+      },
+      revision,
+      commit,
+    },
+    required: ["group", "access", "regions", "patterns", "revision"],
+  },
+  ...errorResponses,
+} as const;
+
+/** Responses of `GET /v1/changes`: effective changes from `from` to `to`, the current revision. */
+export const changesResponseSchema = {
+  200: {
+    type: "object",
+    properties: {
+      from: { type: "string" },
+      to: { type: "string" },
+      changes: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: { path: { type: "string" }, access: { type: "string" }, added: stringList, removed: stringList },
+          required: ["path", "access", "added", "removed"],
+        },
+      },
+      revision,
+      commit,
+    },
+    required: ["from", "to", "changes", "revision"],
   },
   ...errorResponses,
 } as const;

@@ -81,6 +81,43 @@ describe("treerights lint", () => {
     expect(r.stdout).toMatch(/^access\.rights:3:1: error: /m);
   });
 
+  it("reports the deep lint rules with their ids, and fails on them with --strict", async () => {
+    const tree = await writeTree({
+      ...VALID_TREE,
+      "treerights.yaml": "groups: [administrator, user, operators, supervisor]\nexclusive: [[operators, auditors]]\n",
+      "plant/south/access.rights": "READ:\n  include: [operators, operator]\n",
+    });
+    try {
+      const r = await runCli("lint", tree);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trimEnd().split("\n")).toEqual([
+        "plant/south/access.rights:2:13: warning: group `operators` is already inherited for `READ` at `/plant/south`; remove it from `include` [redundant_include]",
+        "plant/south/access.rights:2:24: warning: group `operator` is not in the `groups` list of `treerights.yaml` (did you mean `operators`?) [unknown_group]",
+        "treerights.yaml:2:25: warning: group `auditors` is not in the `groups` list of `treerights.yaml`; add it there or fix the name [unknown_group]",
+        "0 errors, 3 warnings in 4 files",
+      ]);
+      const strict = await runCli("lint", tree, "--strict");
+      expect(strict.code).toBe(1);
+      expect(strict.stdout.trimEnd().split("\n").at(-1)).toBe("3 errors, 0 warnings in 4 files");
+      const github = await runCli("lint", tree, "--format", "github");
+      expect(github.stdout).toContain(`::warning file=${join(tree, "plant/south/access.rights")},line=2,col=13,title=redundant_include::group \`operators\` is already inherited`);
+      expect(github.stdout).toContain(`::warning file=${join(tree, "treerights.yaml")},line=2,col=25,title=unknown_group::`);
+    } finally {
+      await removeTrees([tree]);
+    }
+  });
+
+  it("reports exclusive groups that both hold WRITE as an error, with an annotation", async () => {
+    const tree = await writeTree({ ...VALID_TREE, "treerights.yaml": "exclusive: [[administrator, supervisor]]\n" });
+    try {
+      const r = await runCli("lint", tree, "--format", "github");
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`::error file=${join(tree, "plant/access.rights")},line=5,col=13,title=exclusive_write::groups \`administrator\` and \`supervisor\` are mutually exclusive in \`treerights.yaml\` but both hold WRITE on \`/plant\`; remove one of them here\n`);
+    } finally {
+      await removeTrees([tree]);
+    }
+  });
+
   it("rejects an unknown format", async () => {
     const r = await runCli("lint", clean, "--format", "xml");
     expect(r.code).toBe(2);

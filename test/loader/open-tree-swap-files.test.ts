@@ -1,17 +1,23 @@
 import { mkdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { readTree } from "../../src/loader/read-tree.js";
-import type * as ReadTreeModule from "../../src/loader/read-tree.js";
+import { readRights } from "../../src/loader/read-rights-file.js";
+import type * as ReadRightsModule from "../../src/loader/read-rights-file.js";
+import { walkTree } from "../../src/loader/walk.js";
+import type * as WalkModule from "../../src/loader/walk.js";
 import { openTree } from "../../src/loader/open-tree.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import type { Recorder } from "./open-tree-harness.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 
-// Count tree reads: a reload that finds the same revision emits nothing, so reads are what show a trigger.
-vi.mock("../../src/loader/read-tree.js", async (importOriginal) => {
-  const actual = await importOriginal<typeof ReadTreeModule>();
-  return { ...actual, readTree: vi.fn(actual.readTree) };
+// Count file reads and walks: a reload that finds the same revision emits nothing, so reads are what show a trigger.
+vi.mock("../../src/loader/read-rights-file.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof ReadRightsModule>();
+  return { ...actual, readRights: vi.fn(actual.readRights) };
+});
+vi.mock("../../src/loader/walk.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof WalkModule>();
+  return { ...actual, walkTree: vi.fn(actual.walkTree) };
 });
 
 /** Long enough for a debounced reload to have started had anything triggered one. */
@@ -30,7 +36,10 @@ beforeEach(async () => {
   await vi.waitFor(() => {
     expect(events.reloads).toHaveLength(1);
   }, WAIT);
-  vi.mocked(readTree).mockClear();
+  // The counters see the reload's reads (so their silence below means something), and only the changed file was read.
+  expect(vi.mocked(readRights).mock.calls.at(-1)?.[1]).toBe("plant/access.rights");
+  vi.mocked(readRights).mockClear();
+  vi.mocked(walkTree).mockClear();
 });
 
 afterEach(async () => {
@@ -53,7 +62,8 @@ describe("files that are not rights files", () => {
     await rename(path.join(plant, "access.rights.tmp"), path.join(plant, "access.rights.bak"));
     await unlink(path.join(plant, ".access.rights.swp"));
     await pause(QUIET_WINDOW_MS);
-    expect(readTree).not.toHaveBeenCalled();
+    expect(readRights).not.toHaveBeenCalled();
+    expect(walkTree).not.toHaveBeenCalled();
     expect(events.reloads).toHaveLength(1);
     expect(events.rejected).toHaveLength(0);
   });
@@ -65,7 +75,8 @@ describe("files that are not rights files", () => {
     await put(root, "drafts/access.rights", "READ: {include: [draft]}\n");
     await rm(path.join(root, "drafts"), { recursive: true });
     await pause(QUIET_WINDOW_MS);
-    expect(readTree).not.toHaveBeenCalled();
+    expect(readRights).not.toHaveBeenCalled();
+    expect(walkTree).not.toHaveBeenCalled();
     expect(handle.index.check(["git", "npm"], "READ", "/.git")).toBe(false);
   });
 });

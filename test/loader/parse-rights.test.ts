@@ -37,9 +37,29 @@ const ERRORS: readonly ErrorCase[] = [
   { name: "Write", text: "Write: {include: a}\n", code: "unknown_key", line: 1, column: 1, fragment: "unknown key `Write` (did you mean `WRITE`?)" },
   { name: "READS", text: "READS: {include: a}\n", code: "unknown_key", line: 1, column: 1, fragment: "(did you mean `READ`?)" },
   { name: "read", text: "WRITE: {include: a}\nread: {include: a}\n", code: "unknown_key", line: 2, column: 1, fragment: "(did you mean `READ`?)" },
-  { name: "unrelated key", text: "owner: ops\n", code: "unknown_key", line: 1, column: 1, fragment: "unknown key `owner`; use `READ` or `WRITE`" },
+  { name: "unrelated key", text: "owner: ops\n", code: "unknown_key", line: 1, column: 1, fragment: "unknown key `owner`; use `READ`, `WRITE` or `patterns`" },
   { name: "keyword at the top", text: "include: [a]\n", code: "unknown_key", line: 1, column: 1, fragment: "keywords go under a level" },
-  { name: "patterns (not yet)", text: "patterns: []\n", code: "unknown_key", line: 1, column: 1, fragment: "pattern rules are not supported yet" },
+  { name: "Patterns", text: "Patterns: []\n", code: "unknown_key", line: 1, column: 1, fragment: "unknown key `Patterns` (did you mean `patterns`?)" },
+  { name: "match at the top", text: "match: \"*.x\"\n", code: "unknown_key", line: 1, column: 1, fragment: "a glob goes in an item of `patterns`" },
+  { name: "patterns as a mapping", text: "patterns:\n  match: x\n", code: "invalid_pattern", line: 2, column: 3, fragment: "`patterns` must be a list of rules" },
+  { name: "pattern item a string", text: "patterns:\n  - \"**/*.x\"\n", code: "invalid_pattern", line: 2, column: 5, fragment: "`patterns[0]` must be a mapping with `match`" },
+  { name: "pattern without match", text: "patterns:\n  - READ: {include: a}\n", code: "invalid_pattern", line: 2, column: 5, fragment: "`patterns[0]` has no `match`" },
+  { name: "empty match", text: "patterns:\n  - match: \"\"\n    READ: {include: a}\n", code: "invalid_pattern", line: 2, column: 12, fragment: "`match` of `patterns[0]` must be a non-empty glob string" },
+  { name: "match a number", text: "patterns:\n  - {match: 12, READ: {include: a}}\n", code: "invalid_pattern", line: 2, column: 13, fragment: "must be a non-empty glob string" },
+  { name: "Match in a pattern", text: "patterns:\n  - match: x\n    Write: {include: a}\n", code: "unknown_key", line: 3, column: 5, fragment: "unknown key `Write` in `patterns[0]` (did you mean `WRITE`?)" },
+  { name: "unrelated key in a pattern", text: "patterns:\n  - match: x\n    owner: a\n", code: "unknown_key", line: 3, column: 5, fragment: "use `match`, `READ` or `WRITE`" },
+  { name: "keyword typo in a pattern", text: "patterns:\n  - match: x\n    READ: {inclde: a}\n", code: "unknown_key", line: 3, column: 12, fragment: "unknown keyword `inclde` under `patterns[0].READ` (did you mean `include`?)" },
+  { name: "level misplaced in a pattern", text: "patterns:\n  - match: x\n    READ: {WRITE: a}\n", code: "unknown_key", line: 3, column: 12, fragment: "(`WRITE` goes next to `match`, not under `patterns[0].READ`)" },
+  { name: "empty level in a pattern", text: "patterns:\n  - match: x\n    WRITE:\n", code: "empty_level", line: 3, column: 5, fragment: "`patterns[0].WRITE` has no keyword" },
+  { name: "override and include in a pattern", text: "patterns:\n- match: x\n  READ: {override: a, include: b}\n", code: "override_with_include", line: 3, column: 23, fragment: "in `patterns[0].READ`" },
+  { name: "overlap in a pattern", text: "patterns:\n- match: x\n- match: y\n  WRITE: {include: [a], exclude: [a]}\n", code: "include_exclude_overlap", line: 4, column: 35, fragment: "both included and excluded in `patterns[1].WRITE`" },
+  { name: "number group in a pattern", text: "patterns:\n- match: x\n  READ: {include: [ok, 1]}\n", code: "non_string_group", line: 3, column: 24, fragment: "in `patterns[0].READ.include` is read by yaml as a number" },
+  { name: "padded group in a pattern", text: "patterns:\n- match: x\n  READ: {include: [\" a\"]}\n", code: "invalid_group_name", line: 3, column: 20, fragment: "in `patterns[0].READ.include` has leading or trailing whitespace" },
+  { name: "group list a mapping in a pattern", text: "patterns:\n- match: x\n  READ: {include: {a: b}}\n", code: "invalid_group_list", line: 3, column: 19, fragment: "`patterns[0].READ.include` must be a group name or a list" },
+  { name: "absolute glob", text: "patterns:\n- match: /plant/*.x\n  READ: {include: a}\n", code: "invalid_glob", line: 2, column: 10, fragment: "glob `/plant/*.x` of `patterns[0]` starts with `/`; globs are relative to the directory of its `access.rights`" },
+  { name: "glob climbing up", text: "patterns:\n- match: \"a/../b\"\n  READ: {include: a}\n", code: "invalid_glob", line: 2, column: 10, fragment: "has a `..` segment" },
+  { name: "glob that does not parse", text: "patterns:\n- {match: \"{a,b\", READ: {include: a}}\n", code: "invalid_glob", line: 2, column: 11, fragment: "cannot be parsed (unterminated group)" },
+  { name: "glob with a reversed range", text: "patterns:\n- {match: \"[z-a]\", READ: {include: a}}\n", code: "invalid_glob", line: 2, column: 11, fragment: "cannot be parsed (range out of order in character class)" },
   { name: "writ", text: "writ: {include: a}\n", code: "unknown_key", line: 1, column: 1, fragment: "unknown key `writ` (did you mean `WRITE`?)" },
   { name: "writ under a level", text: "READ:\n  writ: a\n", code: "unknown_key", line: 2, column: 3, fragment: "unknown keyword `writ` under `READ`; use `override`, `include` or `exclude` (`WRITE` goes at the top level" },
   { name: "unrelated keyword", text: "READ:\n  members: a\n", code: "unknown_key", line: 2, column: 3, fragment: "unknown keyword `members` under `READ`; use `override`, `include` or `exclude`" },
@@ -86,6 +106,8 @@ describe("parseRights errors", () => {
 
   it("has an example for every error code a file can have on its own", () => {
     const onDisk = new Set(["root_not_found", "missing_root_rights", "invalid_dir_name", "not_regular_file", "unreadable", "file_too_large", "invalid_rights"]);
+    // Problems of `treerights.yaml` and of a whole compiled tree, tested in config and lint tests.
+    for (const code of ["invalid_config", "exclusive_write"]) onDisk.add(code);
     const fileErrors = Object.entries(PROBLEM_CODES).filter(([code, info]) => info.severity === "error" && !onDisk.has(code) && code !== "not_utf8");
     for (const [code] of fileErrors) expect(ERRORS.some((c) => c.code === code), code).toBe(true);
   });

@@ -1,35 +1,52 @@
 import { describe, expect, it } from "vitest";
-import type { RightsFile } from "../../src/engine/index.js";
-import { changedFiles, fileFingerprints } from "../../src/loader/watch-changes.js";
+import { PendingChanges, UNLINK_HOLD_MS } from "../../src/loader/watch-changes.js";
 
-const root: RightsFile = { dir: "", file: "access.rights", READ: { include: ["ops"] } };
-const plant: RightsFile = { dir: "plant", file: "plant/access.rights", READ: { include: ["eng"], at: { line: 1, column: 1 } } };
-
-describe("changedFiles", () => {
-  it("is empty for the same content read twice", () => {
-    const a = fileFingerprints({ files: [root, plant], rightsPaths: ["access.rights", "plant/access.rights"] });
-    const b = fileFingerprints({ files: [{ ...root }, { ...plant }], rightsPaths: ["access.rights", "plant/access.rights"] });
-    expect(changedFiles(a, b)).toEqual([]);
+describe("PendingChanges", () => {
+  it("has no work until a change arrives, and starts over after take()", () => {
+    const pending = new PendingChanges();
+    expect(pending.take()).toEqual({ kind: "none" });
+    pending.add({ kind: "file", path: "plant/access.rights", removed: false });
+    pending.add({ kind: "dir", path: "site/new", removed: false });
+    pending.add({ kind: "file", path: "plant/access.rights", removed: false });
+    const work = pending.take();
+    expect(work.kind).toBe("changes");
+    if (work.kind !== "changes") return;
+    expect([...work.batch.files]).toEqual(["plant/access.rights"]);
+    expect([...work.batch.dirs]).toEqual(["site/new"]);
+    expect(pending.take()).toEqual({ kind: "none" });
   });
 
-  it("lists added, changed and removed files, sorted", () => {
-    const before = fileFingerprints({ files: [root, plant], rightsPaths: ["access.rights", "plant/access.rights"] });
-    const after = fileFingerprints({
-      files: [{ ...root, READ: { include: ["qa"] } }, { dir: "site/a" }],
-      rightsPaths: ["access.rights", "site/a/access.rights"],
-    });
-    expect(changedFiles(before, after)).toEqual(["access.rights", "plant/access.rights", "site/a/access.rights"]);
+  it("turns a configuration change into a full reload that recompiles", () => {
+    const pending = new PendingChanges();
+    pending.add({ kind: "file", path: "access.rights", removed: false });
+    pending.add({ kind: "config", path: "treerights.yaml", removed: false });
+    pending.add({ kind: "file", path: "plant/access.rights", removed: false });
+    expect(pending.take()).toEqual({ kind: "full", recompile: true });
   });
 
-  it("counts a moved rule (new positions) as a change", () => {
-    const before = fileFingerprints({ files: [plant], rightsPaths: ["plant/access.rights"] });
-    const after = fileFingerprints({ files: [{ ...plant, READ: { include: ["eng"], at: { line: 2, column: 1 } } }], rightsPaths: ["plant/access.rights"] });
-    expect(changedFiles(before, after)).toEqual(["plant/access.rights"]);
+  it("turns a burst over the limit into a full reload", () => {
+    const pending = new PendingChanges(3);
+    for (let i = 0; i < 4; i++) pending.add({ kind: "file", path: `d${i}/access.rights`, removed: false });
+    expect(pending.take()).toEqual({ kind: "full", recompile: false });
   });
 
-  it("counts a listed path without parsed content", () => {
-    const before = fileFingerprints({ files: [root], rightsPaths: ["access.rights"] });
-    const after = fileFingerprints({ files: [root], rightsPaths: ["access.rights", "x/access.rights"] });
-    expect(changedFiles(before, after)).toEqual(["x/access.rights"]);
+  it("markFull() makes the next reload read everything", () => {
+    const pending = new PendingChanges();
+    pending.markFull();
+    expect(pending.take()).toEqual({ kind: "full", recompile: false });
+  });
+
+  it("holds a removed rights file until it is back or the hold has passed", () => {
+    const pending = new PendingChanges();
+    pending.add({ kind: "file", path: "a/access.rights", removed: true }, 1000);
+    expect(pending.holdMs(1000)).toBe(UNLINK_HOLD_MS);
+    expect(pending.holdMs(1040)).toBe(UNLINK_HOLD_MS - 40);
+    pending.add({ kind: "file", path: "a/access.rights", removed: false }, 1050);
+    expect(pending.holdMs(1050)).toBe(0);
+    pending.add({ kind: "file", path: "b/access.rights", removed: true }, 2000);
+    expect(pending.holdMs(2000 + UNLINK_HOLD_MS)).toBe(0);
+    // A removed directory is no editor's save: it is not held.
+    pending.add({ kind: "dir", path: "c", removed: true }, 3000);
+    expect(pending.holdMs(3000)).toBe(0);
   });
 });

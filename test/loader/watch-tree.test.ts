@@ -1,20 +1,22 @@
 import { statSync } from "node:fs";
 import os from "node:os";
 import { describe, expect, it } from "vitest";
-import { isTreeChange, watchIgnore } from "../../src/loader/watch-tree.js";
+import { rawEventFile, treeChange, watchIgnore } from "../../src/loader/watch-tree.js";
 
 const file = statSync(import.meta.filename);
 const dir = statSync(os.tmpdir());
 
-describe("isTreeChange", () => {
+describe("treeChange", () => {
   it.each([
-    ["add", "plant/access.rights"],
-    ["change", "access.rights"],
-    ["unlink", "plant/north/access.rights"],
-    ["addDir", "plant/new"],
-    ["unlinkDir", "plant/old"],
-  ])("%s of %s reloads", (event, path) => {
-    expect(isTreeChange(event, path)).toBe(true);
+    ["add", "plant/access.rights", { kind: "file", path: "plant/access.rights", removed: false }],
+    ["change", "access.rights", { kind: "file", path: "access.rights", removed: false }],
+    ["unlink", "plant/north/access.rights", { kind: "file", path: "plant/north/access.rights", removed: true }],
+    ["addDir", "plant/new", { kind: "dir", path: "plant/new", removed: false }],
+    ["unlinkDir", "plant/old", { kind: "dir", path: "plant/old", removed: true }],
+    ["change", "treerights.yaml", { kind: "config", path: "treerights.yaml", removed: false }],
+    ["unlink", "treerights.yaml", { kind: "config", path: "treerights.yaml", removed: true }],
+  ])("%s of %s reloads", (event, path, change) => {
+    expect(treeChange(event, path)).toEqual(change);
   });
 
   it.each([
@@ -26,8 +28,10 @@ describe("isTreeChange", () => {
     ["unlink", "plant/access.rights.orig"],
     ["add", "plant/Access.rights"],
     ["change", "plant/notes.txt"],
+    ["change", "plant/treerights.yaml"],
+    ["change", "treerights.yaml.swp"],
   ])("%s of %s does not", (event, path) => {
-    expect(isTreeChange(event, path)).toBe(false);
+    expect(treeChange(event, path)).toBeNull();
   });
 });
 
@@ -59,5 +63,19 @@ describe("watchIgnore", () => {
     expect(ignored("/t/a/access.rights", file)).toBe(false);
     expect(ignored("/t/a/notes.txt")).toBe(false);
     expect(ignored("/t/a/sub", dir)).toBe(false);
+  });
+
+  it("keeps the root's treerights.yaml, and only the root's", () => {
+    expect(ignored("/t/treerights.yaml", file)).toBe(false);
+    expect(ignored("/t/a/treerights.yaml", file)).toBe(true);
+  });
+});
+
+describe("rawEventFile", () => {
+  it("names the entry of a watched directory, or the watched file itself", () => {
+    expect(rawEventFile("/t/plant", "access.rights")).toBe("/t/plant/access.rights");
+    expect(rawEventFile("/t/plant/access.rights", "access.rights")).toBe("/t/plant/access.rights");
+    expect(rawEventFile("/t/plant", "")).toBeNull();
+    expect(rawEventFile("", "access.rights")).toBeNull();
   });
 });

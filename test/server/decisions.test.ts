@@ -138,6 +138,7 @@ describe("revisions", () => {
       () => post(app, "/v1/check/batch", { checks: [{ groups: ["ops"], access: "READ", path: "/a" }] }),
       () => post(app, "/v1/explain", { groups: ["ops"], access: "READ", path: "/a" }),
       () => get(app, "/v1/groups?access=READ&path=/a"),
+      () => get(app, "/v1/where?group=ops&access=READ"),
     ];
     for (const request of requests) expect((await request()).body.revision).toBe(REVISION);
     const next = tree.swap([{ dir: "/", READ: { override: ["eng"] } }]);
@@ -170,6 +171,8 @@ describe("revisions", () => {
       expect(explained.allowed).toBe(explained.revision === a.revision);
       const holders = await expectOneRead(() => get(app, "/v1/groups?access=READ&path=/x"));
       expect(holders.groups).toEqual(holders.revision === a.revision ? ["ops"] : []);
+      const where = await expectOneRead(() => get(app, "/v1/where?group=ops&access=READ"));
+      expect(where.regions).toEqual(where.revision === a.revision ? [{ path: "/", holes: [] }] : []);
     }
   });
 

@@ -230,10 +230,12 @@ describe("faults", () => {
       expect(res.text).not.toContain("hunter2");
       expect(res.text).not.toContain("at ");
     }
-    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string; stack: string } });
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; reqId?: string; err?: { message: string; stack: string } });
     const errors = logged.filter((l) => l.level === 50);
     expect(errors).toHaveLength(4);
     expect(errors[0]!.msg).toBe("request failed");
+    expect(errors.map((e) => e.reqId)).toEqual([expect.any(String), expect.any(String), expect.any(String), expect.any(String)]);
+    expect(new Set(errors.map((e) => e.reqId)).size).toBe(4);
     expect(errors[0]!.err!.message).toContain("hunter2");
     expect(errors[0]!.err!.stack).toContain("Error");
   });

@@ -7,7 +7,7 @@ import { makeServer } from "./helpers.js";
 
 const RUNS = 300;
 const POST_ROUTES = ["/v1/check", "/v1/check/batch", "/v1/explain"] as const;
-const GET_ROUTES = ["/v1/check", "/v1/groups", "/v1/status", "/healthz", "/readyz", "/metrics"] as const;
+const GET_ROUTES = ["/v1/check", "/v1/groups", "/v1/where", "/v1/changes", "/v1/status", "/healthz", "/readyz", "/metrics"] as const;
 
 // Pieces that trip up paths, JSON and query parsers.
 const nasty = fc.constantFrom("/", "//", ".", "..", "a", "plant", "\u0000", "\n", "\u007f", "\u0085", "%", "%2F", "%00", "é", "\uD800", "\uDFFF", "😀", "~", "\\", "__proto__", "constructor", "prototype", "READ", "WRITE", " ", "&", "=", "+", "?", "\"");
@@ -48,11 +48,11 @@ const contentType = fc.constantFrom("application/json", "application/json; chars
 function encode(value: string): string {
   return [...Buffer.from(value, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("");
 }
-const queryKey = fc.oneof(fc.constantFrom("group", "access", "path", "groups", "__proto__", "constructor", "group[]", "", "x"), nastyString);
+const queryKey = fc.oneof(fc.constantFrom("group", "access", "path", "since", "groups", "__proto__", "constructor", "group[]", "", "x"), nastyString);
 const queryValue = fc.oneof(fc.constantFrom("READ", "WRITE", "ops", "/plant/a", ""), nastyString);
 const encodedQuery = fc.array(fc.tuple(queryKey, queryValue), { maxLength: 6 }).map((pairs) => pairs.map(([k, v]) => `${encode(k)}=${encode(v)}`).join("&"));
 // Raw query text: unencoded specials, broken escapes, stray `&` and `=`.
-const rawQuery = fc.array(fc.constantFrom("group", "access", "path", "=", "&", "%", "%Z", "%2", "%FF", "%C3", "READ", "/a", "..", "+", "[]", ";", "%00"), { maxLength: 15 }).map((p) => p.join(""));
+const rawQuery = fc.array(fc.constantFrom("group", "access", "path", "since", "=", "&", "%", "%Z", "%2", "%FF", "%C3", "READ", "/a", "..", "+", "[]", ";", "%00"), { maxLength: 15 }).map((p) => p.join(""));
 const query = fc.oneof(encodedQuery, rawQuery);
 
 function expectWellFormed(status: number, text: string, url: string): void {
@@ -66,9 +66,10 @@ function expectWellFormed(status: number, text: string, url: string): void {
 
 describe("garbage never makes a 500", () => {
   let app: FastifyInstance;
-  // `makeServer` closes its servers after each test.
+  // `makeServer` closes its servers after each test. The tree tracks a commit
+  // and its history, so garbage reaches the change feed too.
   beforeEach(async () => {
-    ({ app } = await makeServer(new FakeTree()));
+    ({ app } = await makeServer(new FakeTree(undefined, { commit: "0123456789abcdef0123456789abcdef01234567" })));
   });
 
   test.each(POST_ROUTES)("JSON bodies at POST %s", async (url) => {

@@ -1,6 +1,7 @@
 /** Shared helpers of the server tests. */
 import type { FastifyInstance } from "fastify";
 import { afterEach } from "vitest";
+import type { TreeHandle } from "../../src/loader/index.js";
 import { buildServer } from "../../src/server/build-server.js";
 import type { ServerOptions } from "../../src/server/server-options.js";
 import { FakeTree } from "./fake-tree.js";
@@ -22,9 +23,14 @@ afterEach(async () => {
 
 /** A quiet server over `tree` (a fresh `FakeTree` by default), closed after the test. */
 export async function makeServer(tree = new FakeTree(), options: ServerOptions = {}): Promise<{ app: FastifyInstance; tree: FakeTree }> {
+  return { app: await serverOver(tree, options), tree };
+}
+
+/** A quiet server over any live tree (a real `openTree` handle, say), closed after the test; the tree is not. */
+export async function serverOver(tree: TreeHandle, options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = await buildServer(tree, { logger: false, processMetrics: false, ...options });
   open.push(app);
-  return { app, tree };
+  return app;
 }
 
 /** `POST url` with a JSON body (a string is sent as is). */

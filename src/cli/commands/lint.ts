@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { Problem } from "../../engine/index.js";
 import { Option } from "commander";
-import { lintTree, readTree } from "../../loader/index.js";
+import { lintTree } from "../../loader/index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT_LINT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import type { LintFormat } from "../format-problems.js";
@@ -14,6 +14,7 @@ import { reportError } from "../report-error.js";
 interface LintOptions {
   readonly format: LintFormat;
   readonly ignore?: readonly string[];
+  readonly strict?: boolean;
 }
 
 /** Adds the `lint` command. */
@@ -24,7 +25,16 @@ export function addLintCommand(program: Command, ctx: CommandContext): void {
     .argument("<dir>", "root of the rights tree")
     .addOption(new Option("--format <format>", "output format").choices(LINT_FORMATS).default("text"))
     .addOption(ignoreOption())
-    .addHelpText("after", "\nExit codes: 0 no errors (warnings allowed), 1 errors found, 2 lint could not run.")
+    .addOption(new Option("--strict", "report every warning as an error (redundant keywords, unknown groups, ...)"))
+    .addHelpText("after", [
+      "",
+      "Deep lint, warnings unless --strict: write_without_read, redundant_include,",
+      "redundant_exclude, redundant_override, empty_file, empty_pattern, unknown_group.",
+      "exclusive_write is always an error. An optional treerights.yaml at the tree",
+      "root lists the known groups, mutually exclusive groups and ignore globs.",
+      "",
+      "Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 lint could not run.",
+    ].join("\n"))
     .action(async (dir: string, opts: LintOptions) => {
       ctx.exitCode = await lint(ctx, dir, opts);
     });
@@ -35,10 +45,7 @@ async function lint(ctx: CommandContext, dir: string, opts: LintOptions): Promis
   let problems: readonly Problem[];
   let fileCount: number;
   try {
-    const result = await lintTree(dir, loadOptions(opts.ignore));
-    problems = result.problems;
-    // LintResult has no file count when the tree has errors; a second read finds it
-    fileCount = result.index?.fileCount ?? (await readTree(dir, loadOptions(opts.ignore))).rightsPaths.length;
+    ({ problems, fileCount } = await lintTree(dir, { ...loadOptions(opts.ignore), strict: opts.strict === true }));
   } catch (error) {
     return reportError(io, dir, error);
   }

@@ -1,0 +1,331 @@
+/**
+ * Incremental hot reload at scale (issue 3): from writing one `access.rights`
+ * of a 100,000-directory tree to checks on the live handle seeing it, the
+ * longest the event loop is held meanwhile, what a root-file change costs,
+ * and what keeping 50 reloads of history costs in memory.
+ *
+ *   node --expose-gc --import tsx bench/reload.ts [--dirs 100000] [--samples 20] [--root-samples 3] [--no-git]
+ *
+ * Bounded (every wait has a timeout) and cleans up its temporary tree.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RightsFile, RightsIndex } from "../src/engine/index.js";
+import { scanTree } from "../src/loader/incremental-scan.js";
+import { readRights } from "../src/loader/read-rights-file.js";
+import { TimeSlicer } from "../src/loader/tree-fs.js";
+import { loadTree } from "../src/loader/load-tree.js";
+import { openTree } from "../src/loader/open-tree.js";
+import type { TreeHandle } from "../src/loader/types.js";
+import { HISTORY_SIZE, REBUILDS_KEPT } from "../src/loader/watch-history.js";
+import { canCollect, collect, fmt, mib, summarize, within } from "./stats.js";
+import type { Summary } from "./stats.js";
+import { generateTree, mulberry32, rightsYaml, writeTree } from "./workload.js";
+
+interface Options {
+  readonly dirs: number;
+  readonly samples: number;
+  readonly rootSamples: number;
+  readonly git: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const value = (name: string, fallback: number): number => {
+    const at = argv.indexOf(name);
+    const raw = at >= 0 ? Number(argv[at + 1]) : fallback;
+    if (!Number.isInteger(raw) || raw < 0) throw new Error(`${name} must be a non-negative integer`);
+    return raw;
+  };
+  return { dirs: value("--dirs", 100_000), samples: value("--samples", 20), rootSamples: value("--root-samples", 3), git: !argv.includes("--no-git") };
+}
+
+/**
+ * How long the event loop was held while a reload ran, two ways: how late a
+ * 1 ms timer fired (wall clock, so it also counts the time the process was
+ * not scheduled on a busy machine), and how much CPU time the process spent
+ * between two ticks of that timer (the work that held the loop; slightly
+ * over, since GC and I/O threads count too).
+ */
+class LoopWatch {
+  readonly #histogram = monitorEventLoopDelay({ resolution: 1 });
+  #timer: NodeJS.Timeout | null = null;
+  #lateMax = 0;
+  #cpuMax = 0;
+
+  start(): void {
+    this.#histogram.reset();
+    this.#histogram.enable();
+    this.#lateMax = 0;
+    this.#cpuMax = 0;
+    let expected = performance.now() + 1;
+    let cpu = process.cpuUsage();
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      const spent = process.cpuUsage(cpu);
+      cpu = process.cpuUsage();
+      this.#lateMax = Math.max(this.#lateMax, now - expected);
+      this.#cpuMax = Math.max(this.#cpuMax, (spent.user + spent.system) / 1000);
+      expected = now + 1;
+    }, 1);
+  }
+
+  /** Longest block seen, ms: timer lateness, CPU time between ticks, and the loop-delay histogram's maximum. */
+  stop(): { lateMs: number; cpuMs: number; histogramMs: number } {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#histogram.disable();
+    return { lateMs: this.#lateMax, cpuMs: this.#cpuMax, histogramMs: this.#histogram.max / 1e6 };
+  }
+}
+
+/** Resolves with ms from `start` to the first moment the handle answers with another revision. */
+function visibleAfter(handle: TreeHandle, before: string, start: number, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const finish = (): void => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      handle.off("reload", onReload);
+      resolve(performance.now() - start);
+    };
+    // The reload event is emitted right after the swap; the poll catches a swap without one.
+    const onReload = (): void => {
+      if (handle.index.revision !== before) finish();
+    };
+    const poll = setInterval(() => {
+      if (handle.index.revision !== before) finish();
+    }, 1);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      handle.off("reload", onReload);
+      reject(new Error(`change not visible after ${timeoutMs} ms`));
+    }, timeoutMs);
+    handle.on("reload", onReload);
+  });
+}
+
+/** One timed edit: write (in place or by renaming a temp file over it), wait until visible. */
+interface Sample {
+  readonly visibleMs: number;
+  readonly reloadMs: number;
+  readonly blockMs: number;
+  readonly cpuBlockMs: number;
+  readonly histogramMs: number;
+  readonly confirmed: boolean;
+}
+
+async function timedEdit(handle: TreeHandle, target: string, text: string, renameOver: boolean, confirm: () => boolean): Promise<Sample> {
+  let reloadMs = Number.NaN;
+  const onReload = (event: { durationMs: number }): void => {
+    reloadMs = event.durationMs;
+  };
+  handle.on("reload", onReload);
+  const loop = new LoopWatch();
+  const before = handle.index.revision;
+  if (renameOver) writeFileSync(`${target}.tmp`, text);
+  loop.start();
+  const start = performance.now();
+  if (renameOver) renameSync(`${target}.tmp`, target);
+  else writeFileSync(target, text);
+  try {
+    const visibleMs = await visibleAfter(handle, before, start, 30_000);
+    // Let the tail of the reload (history, events) run inside the watch window too.
+    await sleep(50);
+    const { lateMs, cpuMs, histogramMs } = loop.stop();
+    return { visibleMs, reloadMs, blockMs: lateMs, cpuBlockMs: cpuMs, histogramMs, confirmed: confirm() };
+  } finally {
+    loop.stop();
+    handle.off("reload", onReload);
+  }
+}
+
+function report(name: string, samples: readonly Sample[]): Record<string, Summary> {
+  const visible = summarize(samples.map((s) => s.visibleMs));
+  const block = summarize(samples.map((s) => s.blockMs));
+  const cpuBlock = summarize(samples.map((s) => s.cpuBlockMs));
+  const histogram = summarize(samples.map((s) => s.histogramMs));
+  const reload = summarize(samples.map((s) => s.reloadMs));
+  console.log(`${name}: ${samples.length} samples, ${samples.filter((s) => s.confirmed).length} confirmed by a check`);
+  console.log(`  write → visible         median ${fmt(visible.median, 1)} ms, max ${fmt(visible.max, 1)} ms`);
+  console.log(`  loader reload           median ${fmt(reload.median, 1)} ms, max ${fmt(reload.max, 1)} ms`);
+  console.log(`  longest block, CPU      median ${fmt(cpuBlock.median, 1)} ms, max ${fmt(cpuBlock.max, 1)} ms (process CPU time between two 1 ms ticks)`);
+  console.log(`  longest block, wall     median ${fmt(block.median, 1)} ms, max ${fmt(block.max, 1)} ms (1 ms timer lateness; loop-delay histogram max ${fmt(histogram.max, 1)} ms)`);
+  return { visible, reload, cpuBlock, block, histogram };
+}
+
+/** The same watch with nothing reloading: what the machine alone does to a 1 ms timer. */
+async function idleNoise(ms: number): Promise<{ lateMs: number; cpuMs: number; histogramMs: number }> {
+  const loop = new LoopWatch();
+  loop.start();
+  await sleep(ms);
+  return loop.stop();
+}
+
+/** Times `run` `n` times. */
+function timed(n: number, run: (i: number) => void): Summary {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    run(i);
+    samples.push(performance.now() - t);
+  }
+  return summarize(samples);
+}
+
+/**
+ * The synchronous steps of a reload, each timed alone: re-reading and parsing
+ * one file, the longest hashing slice's whole pass (sliced in a reload), the
+ * engine's `update` and `changesSince` for a one-file and a root-file change.
+ */
+async function syncSteps(
+  root: string, index: RightsIndex, files: readonly RightsFile[], dirs: readonly string[], fileDirs: Int32Array,
+): Promise<Record<string, Summary>> {
+  const cache = await scanTree(root, {});
+  const unsliced = new TimeSlicer(Number.POSITIVE_INFINITY);
+  const hashes: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    await cache.revision(unsliced);
+    hashes.push(performance.now() - t);
+  }
+  const pick = (i: number): { file: RightsFile; rel: string } => {
+    const f = 1 + ((i * 7919) % (files.length - 1));
+    const dir = dirs[fileDirs[f] as number] as string;
+    return { file: { ...(files[f] as RightsFile), file: `${dir}/access.rights`, WRITE: { override: [`bench-step-${i}`] } }, rel: `${dir}/access.rights` };
+  };
+  const updated: RightsIndex[] = [];
+  const rootChanged: RightsIndex[] = [];
+  const rootFile = files[0] as RightsFile;
+  return {
+    "read and parse one file": timed(20, (i) => readRights(root, pick(i).rel)),
+    "revision, whole pass (sliced in reloads)": summarize(hashes),
+    "update, one file": timed(20, (i) => updated.push(index.update({ upsert: [pick(i).file] }, { revision: `step-${i}` }))),
+    "changesSince, one file": timed(20, (i) => (updated[i] as RightsIndex).changesSince(index)),
+    "update, root file": timed(3, (i) => rootChanged.push(index.update({ upsert: [{ ...rootFile, READ: { override: [`bench-root-step-${i}`] } }] }, { revision: `root-${i}` }))),
+    "changesSince, root file": timed(3, (i) => (rootChanged[i] as RightsIndex).changesSince(index)),
+  };
+}
+
+async function heapUsed(): Promise<number> {
+  await collect();
+  return process.memoryUsage().heapUsed;
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  if (!canCollect()) console.log("(run with --expose-gc for memory figures)");
+  const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+  const root = mkdtempSync(join(base, "treerights-reload-"));
+  let handle: TreeHandle | null = null;
+  try {
+    const spec = generateTree({ dirs: options.dirs, seed: 7 });
+    let t = performance.now();
+    writeTree(root, spec);
+    console.log(`tree: ${fmt(options.dirs)} directories, ${fmt(spec.files.length)} rights files written in ${fmt(performance.now() - t)} ms (${root})`);
+    if (options.git) {
+      t = performance.now();
+      const git = (...args: string[]): void => {
+        execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: root, stdio: "ignore" });
+      };
+      git("init", "-q", "-b", "main");
+      git("add", "-A");
+      git("commit", "-q", "-m", "bench tree");
+      console.log(`git: committed in ${fmt(performance.now() - t)} ms`);
+    }
+
+    const heapBefore = await heapUsed();
+    t = performance.now();
+    const single = await loadTree(root);
+    console.log(`loadTree (one full index, no watch): ${fmt(performance.now() - t)} ms, ${fmt(single.fileCount)} files`);
+    const heapOneIndex = (await heapUsed()) - heapBefore;
+
+    t = performance.now();
+    const opened = await within(openTree(root, { watch: true }), 300_000, "openTree with watch");
+    handle = opened;
+    console.log(`openTree with watch: ${fmt(performance.now() - t)} ms (chokidar's scan and the initial load), commit ${opened.status.commit ?? "none"}`);
+    await sleep(500);
+
+    // One-file edits, alternating in-place writes and rename-overs, on files other than the root's.
+    const rng = mulberry32(11);
+    const edit = (s: number): { target: string; text: string; group: string; dir: string } => {
+      const f = 1 + Math.floor(rng() * (spec.files.length - 1));
+      const file = spec.files[f] as RightsFile;
+      const dir = spec.dirs[spec.fileDirs[f] as number] as string;
+      const group = `bench-edit-${s}`;
+      return { target: join(root, dir, "access.rights"), text: rightsYaml({ ...file, WRITE: { override: [group] } }), group, dir };
+    };
+    const idle = await idleNoise(2000);
+    console.log(`idle (nothing reloading, 2 s): timer late up to ${fmt(idle.lateMs, 1)} ms, CPU between ticks up to ${fmt(idle.cpuMs, 1)} ms; load average ${loadavg().map((l) => fmt(l, 1)).join(" ")}`);
+    const samples: Sample[] = [];
+    for (let s = 0; s < options.samples; s++) {
+      const e = edit(s);
+      samples.push(await timedEdit(opened, e.target, e.text, s % 2 === 1, () => opened.index.check([e.group], "WRITE", `/${e.dir}`)));
+      await sleep(100);
+    }
+    console.log("");
+    const oneFile = report("one-file edit", samples);
+
+    // History memory: fill it with one-file edits (each index an `update` of the one before).
+    const heapHistoryStart = await heapUsed();
+    const fill = Math.max(0, HISTORY_SIZE - (opened.status.history?.length ?? 0));
+    for (let s = 0; s < fill; s++) {
+      const e = edit(1000 + s);
+      const before = opened.index.revision;
+      writeFileSync(e.target, e.text);
+      await visibleAfter(opened, before, performance.now(), 30_000);
+    }
+    const heapHistoryFull = await heapUsed();
+    console.log("");
+    console.log(`memory: one full index (loadTree) ${fmt(mib(heapOneIndex), 1)} MiB; ` +
+      `history of ${opened.status.history?.length ?? 0} reloads after ${fill} more one-file edits: +${fmt(mib(heapHistoryFull - heapHistoryStart), 2)} MiB`);
+
+    // Root-file edits: every directory's sets change, so `update` rebuilds the whole trie.
+    const rootSamples: Sample[] = [];
+    const rootFile = spec.files[0] as RightsFile;
+    const heapRootStart = await heapUsed();
+    for (let s = 0; s < options.rootSamples; s++) {
+      const group = `bench-root-${s}`;
+      const text = rightsYaml({ ...rootFile, READ: { override: [...(rootFile.READ?.override ?? []), group] } });
+      rootSamples.push(await timedEdit(opened, join(root, "access.rights"), text, true, () => opened.index.check([group], "READ", "/")));
+      await sleep(200);
+    }
+    const heapRootEnd = await heapUsed();
+    console.log("");
+    const rootEdit = report("root-file edit (whole trie rebuilt)", rootSamples);
+    if (options.rootSamples > 0) {
+      console.log(`  memory: +${fmt(mib((heapRootEnd - heapRootStart) / options.rootSamples), 2)} MiB of history per root edit (the history keeps the tries of the last ${REBUILDS_KEPT} rebuilds)`);
+    }
+
+    // changesSince from the oldest revision that still answers, as `GET /v1/changes` would ask.
+    const history = opened.status.history ?? [];
+    t = performance.now();
+    let feed = null;
+    let answered = 0;
+    for (const [i, record] of history.entries()) {
+      feed = opened.changesSince?.(record.revision) ?? null;
+      if (feed !== null) {
+        answered = history.length - i;
+        break;
+      }
+    }
+    console.log(`changesSince(oldest that answers, ${answered} of ${history.length} back): ${fmt(feed?.changes.length ?? 0)} changes in ${fmt(performance.now() - t, 1)} ms`);
+
+    // The steps a reload cannot slice, timed alone: the minimum of several runs is the work itself, whatever the machine's load.
+    const steps = await syncSteps(root, opened.index, spec.files, spec.dirs, spec.fileDirs);
+    console.log("");
+    console.log("synchronous steps (min / median of repeated runs, ms):");
+    for (const [name, summary] of Object.entries(steps)) console.log(`  ${name.padEnd(42)} ${fmt(summary.min, 2)} / ${fmt(summary.median, 2)}`);
+
+    const out = join(import.meta.dirname, ".out");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "reload.json"), `${JSON.stringify({ options, loadAverage: loadavg(), idle, oneFile, rootEdit, steps, heapOneIndex, heapHistory: heapHistoryFull - heapHistoryStart, heapPerRootEdit: options.rootSamples > 0 ? (heapRootEnd - heapRootStart) / options.rootSamples : null }, null, 1)}\n`);
+  } finally {
+    await handle?.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,78 @@
+/** `treerights where <dir> --group g --access L`: every subtree where a group holds a level, and the holes in it. */
+import type { Command } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import type { Access, WhereResult } from "../../engine/index.js";
+import { loadTree } from "../../loader/index.js";
+import type { CommandContext } from "../context.js";
+import { EXIT_OK } from "../exit-codes.js";
+import { writeJson, writeLines } from "../io.js";
+import { accessOption, ignoreOption, jsonOption, loadOptions } from "../options.js";
+import { reportError } from "../report-error.js";
+
+interface WhereOptions {
+  readonly group: string;
+  readonly access: Access;
+  readonly json?: true;
+  readonly ignore?: readonly string[];
+}
+
+/** Adds the `where` command. */
+export function addWhereCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("where")
+    .description("list every subtree where a group holds READ or WRITE, with the subtrees cut out of it")
+    .argument("<dir>", "root of the rights tree")
+    .addOption(new Option("--group <group>", "the group to look for").argParser(parseGroup).makeOptionMandatory())
+    .addOption(accessOption())
+    .addOption(jsonOption())
+    .addOption(ignoreOption())
+    .addHelpText(
+      "after",
+      "\nPrints each subtree root, then `  except <path>` for each subtree below it where the group\n" +
+        "loses the level (a deeper line may grant it again), then the pattern rules that may change\n" +
+        "the answer on the paths they match. Complete, never truncated. Exit codes: 0 done, 2 error.",
+    )
+    .action(async (dir: string, opts: WhereOptions) => {
+      ctx.exitCode = await where(ctx, dir, opts);
+    });
+}
+
+function parseGroup(value: string): string {
+  if (value === "") throw new InvalidArgumentError("group must not be empty");
+  return value;
+}
+
+async function where(ctx: CommandContext, dir: string, opts: WhereOptions): Promise<number> {
+  const { io } = ctx;
+  try {
+    const index = await loadTree(dir, loadOptions(opts.ignore));
+    const result = index.where(opts.group, opts.access);
+    if (opts.json === true) {
+      writeJson(io.stdout, result);
+    } else {
+      writeLines(io.stdout, formatWhere(result));
+      // stdout stays empty for scripts; the note is for a person at a terminal
+      if (result.regions.length === 0) writeLines(io.stderr, [`\`${opts.group}\` holds ${opts.access} nowhere in the tree's directories`]);
+    }
+    return EXIT_OK;
+  } catch (error) {
+    return reportError(io, dir, error);
+  }
+}
+
+/** The text form: each region and its holes, then the pattern rules that concern the group. */
+export function formatWhere(result: WhereResult): string[] {
+  const lines: string[] = [];
+  for (const region of result.regions) {
+    lines.push(region.path);
+    for (const hole of region.holes) lines.push(`  except ${hole}`);
+  }
+  if (result.patterns.length > 0) {
+    lines.push(`pattern rules that ${result.regions.length > 0 ? "change this on the paths they match" : "grant or revoke it on the paths they match"}:`);
+    for (const p of result.patterns) {
+      const below = p.dir === "/" ? "" : ` below ${p.dir}`;
+      lines.push(`  ${p.effect === "grant" ? "grant " : "revoke"} \`${p.match}\`${below} (${p.file})`);
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,253 @@
+/**
+ * The per-file state of a live tree: every `access.rights` as last read (its
+ * parsed file, its problems, and its bytes as they enter the revision), plus
+ * `treerights.yaml`, so a reload re-reads only what changed yet still judges
+ * and hashes the whole tree exactly as `readTree` would.
+ */
+import { createHash } from "node:crypto";
+import type { Problem, RightsFile } from "../engine/index.js";
+import { normalizePath, PathError } from "../engine/index.js";
+import type { ConfigRead, TreeConfig } from "./config.js";
+import { CONFIG_FILE, DEFAULT_CONFIG } from "./config.js";
+import type { IgnoreMatcher } from "./ignore.js";
+import { dirOf, RIGHTS_FILE_NAME } from "./parse-rights.js";
+import { compareStrings, hasErrors, NOWHERE, problem, sortProblems } from "./problems.js";
+import type { RightsFileRead, TreeSnapshot } from "./read-tree.js";
+import type { FilePlaces } from "./rights-places.js";
+import { TimeSlicer } from "./tree-fs.js";
+
+/** One file as last read. Immutable: a re-read makes a new one. */
+export interface CachedFile {
+  /** Relative to the root, such as `plant/access.rights`. */
+  readonly path: string;
+  /** The parsed file; null when the file has errors. */
+  readonly file: RightsFile | null;
+  readonly places: FilePlaces | undefined;
+  readonly problems: readonly Problem[];
+  readonly hasErrors: boolean;
+  /** This file's part of the revision: `path \0 length \0 bytes`, or `path \0 ! code \0` when it could not be read. */
+  readonly segment: Buffer;
+}
+
+/**
+ * The cache entry for what reading the rights file `path` gave, or null when
+ * the file is gone. Mirrors `readTree`: a directory no tree path can name is
+ * an error, and the revision hashes the same bytes in the same framing.
+ */
+export function cachedFile(path: string, read: RightsFileRead): CachedFile | null {
+  if (read.bytes === null && read.file === null && read.problems.length === 0) return null;
+  const problems = [...read.problems];
+  let file = read.file;
+  const unaddressable = checkDirName(path);
+  if (unaddressable !== null) {
+    problems.push(unaddressable);
+    file = null;
+  }
+  return Object.freeze({
+    path, file, places: read.places, problems: Object.freeze(problems), hasErrors: hasErrors(problems), segment: segmentOf(path, read.bytes, read.problems),
+  });
+}
+
+/** True when `rel` is `dir` or below it (every path is below the root, `""`). */
+export function isAtOrBelow(rel: string, dir: string): boolean {
+  return dir === "" || rel === dir || (rel.startsWith(dir) && rel[dir.length] === "/");
+}
+
+/** True when two reads of one path have the same bytes (both absent counts as the same). */
+export function sameContent(a: CachedFile | undefined, b: CachedFile | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a === b || a.segment.equals(b.segment);
+}
+
+// Keep in step with `readTree`'s revision framing.
+function segmentOf(path: string, bytes: Buffer | null, problems: readonly Problem[]): Buffer {
+  if (bytes === null) return Buffer.from(`${path}\0!${problems[0]?.code ?? ""}\0`);
+  return Buffer.concat([Buffer.from(`${path}\0${bytes.length}\0`), bytes]);
+}
+
+// Keep in step with `readTree`: a rights file whose directory no tree path can spell (SPEC 1.4).
+function checkDirName(path: string): Problem | null {
+  try {
+    normalizePath(dirOf(path));
+    return null;
+  } catch (err) {
+    const why = err instanceof PathError ? err.message : String(err);
+    return problem("invalid_dir_name", path, NOWHERE, `its directory cannot be named by a tree path (${why}); rename the directory`);
+  }
+}
+
+/** How many entries are hashed between two looks at the clock. */
+const HASH_STRIDE = 32;
+
+/**
+ * Every rights file of a tree by relative path, with `treerights.yaml` and
+ * the problems of the walks that found them. Answers what a full `readTree`
+ * would: the problems, whether any is an error, and the revision.
+ */
+export class RightsCache {
+  /** What is never read: `.git`, `node_modules`, the caller's and the configuration's ignore globs. */
+  readonly ignore: IgnoreMatcher;
+  readonly #entries = new Map<string, CachedFile>();
+  /** Every path of `#entries` in code-unit order, the order the revision hashes them in. */
+  readonly #sorted: string[] = [];
+  /** Paths whose entries have an error. */
+  readonly #broken = new Set<string>();
+  /** Paths whose entries have any problem. */
+  readonly #noted = new Set<string>();
+  /** `treerights.yaml` when the root has one. */
+  #config: { readonly read: ConfigRead; readonly segment: Buffer } | null = null;
+  /** Symbolic links and unreadable directories the walks found. */
+  #walkProblems: readonly Problem[] = [];
+  /** Set when the root is not a directory: then these are the only problems. */
+  #rootProblems: readonly Problem[] | null = null;
+
+  constructor(ignore: IgnoreMatcher) {
+    this.ignore = ignore;
+  }
+
+  /** Number of rights files found. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Every rights file path, sorted. */
+  paths(): readonly string[] {
+    return this.#sorted;
+  }
+
+  get(path: string): CachedFile | undefined {
+    return this.#entries.get(path);
+  }
+
+  /** Adds or replaces the entry of `entry.path`. */
+  set(entry: CachedFile): void {
+    const { path } = entry;
+    if (!this.#entries.has(path)) this.#sorted.splice(this.#lowerBound(path), 0, path);
+    this.#entries.set(path, entry);
+    this.#mark(this.#broken, path, entry.hasErrors);
+    this.#mark(this.#noted, path, entry.problems.length > 0);
+  }
+
+  /** Forgets the entry of `path`, if any. */
+  delete(path: string): void {
+    if (!this.#entries.delete(path)) return;
+    this.#sorted.splice(this.#lowerBound(path), 1);
+    this.#broken.delete(path);
+    this.#noted.delete(path);
+  }
+
+  /** Paths of the entries at `dir` itself (a directory named `access.rights`) or below it. */
+  pathsUnder(dir: string): string[] {
+    if (dir === "") return [...this.#sorted];
+    const found: string[] = [];
+    // Every path starting with `dir` is in one run of the sorted list; keep those that are `dir` or below it.
+    for (let i = this.#lowerBound(dir); i < this.#sorted.length; i++) {
+      const path = this.#sorted[i] as string;
+      if (!path.startsWith(dir)) break;
+      if (isAtOrBelow(path, dir)) found.push(path);
+    }
+    return found;
+  }
+
+  /** What reading `treerights.yaml` gave. */
+  setConfig(read: ConfigRead): void {
+    this.#config = read.found ? { read, segment: segmentOf(CONFIG_FILE, read.bytes, read.problems) } : null;
+  }
+
+  /** The tree's configuration (the defaults without `treerights.yaml` or when it has errors). */
+  get config(): TreeConfig {
+    return this.#config?.read.config ?? DEFAULT_CONFIG;
+  }
+
+  /** The problems of a whole-tree walk. */
+  setWalkProblems(problems: readonly Problem[]): void {
+    this.#walkProblems = problems;
+  }
+
+  /** The problems of a walk of `dir`'s subtree replace those found there before. */
+  replaceWalkProblems(dir: string, problems: readonly Problem[]): void {
+    const kept = this.#walkProblems.filter((p) => !isAtOrBelow(p.file, dir));
+    this.#walkProblems = [...kept, ...problems];
+  }
+
+  /** The root is not a directory: `problems` (from `readTree`) are all there is to say. */
+  setRootProblems(problems: readonly Problem[]): void {
+    this.#rootProblems = problems;
+  }
+
+  /** True when a load of this tree must be rejected. */
+  get hasErrors(): boolean {
+    if (this.#rootProblems !== null) return hasErrors(this.#rootProblems);
+    return this.#broken.size > 0 || !this.#entries.has(RIGHTS_FILE_NAME)
+      || hasErrors(this.#walkProblems) || hasErrors(this.#config?.read.problems ?? []);
+  }
+
+  /** Every problem, as `readTree` lists them: sorted by file, line and column. */
+  problems(): Problem[] {
+    if (this.#rootProblems !== null) return sortProblems(this.#rootProblems);
+    const all = [...(this.#config?.read.problems ?? []), ...this.#walkProblems];
+    for (const path of [...this.#noted].sort(compareStrings)) all.push(...(this.#entries.get(path)?.problems ?? []));
+    if (!this.#entries.has(RIGHTS_FILE_NAME)) {
+      // Keep in step with `readTree`.
+      all.push(problem("missing_root_rights", RIGHTS_FILE_NAME, NOWHERE,
+        "the tree root has no `access.rights`; create one (an empty file grants nothing)"));
+    }
+    return sortProblems(all);
+  }
+
+  /**
+   * The revision `readTree` computes for the same content: sha256 over every
+   * file's segment in path order (`treerights.yaml` among them), first 16 hex
+   * digits. Yields to the event loop between slices; the cache must not
+   * change meanwhile.
+   */
+  async revision(slicer = new TimeSlicer()): Promise<string> {
+    const hash = createHash("sha256");
+    const paths = this.#sorted;
+    const configAt = this.#config === null ? -1 : this.#lowerBound(CONFIG_FILE);
+    for (let i = 0; i <= paths.length; i++) {
+      if (i === configAt) hash.update((this.#config as { segment: Buffer }).segment);
+      if (i === paths.length) break;
+      hash.update((this.#entries.get(paths[i] as string) as CachedFile).segment);
+      if (i % HASH_STRIDE === HASH_STRIDE - 1 && slicer.due()) await slicer.pause();
+    }
+    return hash.digest("hex").slice(0, 16);
+  }
+
+  /** The cache as the snapshot `readTree` would have returned, for a full compile. */
+  snapshot(revision: string): TreeSnapshot {
+    const files: RightsFile[] = [];
+    const places = new Map<string, FilePlaces>();
+    for (const path of this.#sorted) {
+      const entry = this.#entries.get(path) as CachedFile;
+      if (entry.file === null) continue;
+      files.push(entry.file);
+      if (entry.places !== undefined) places.set(path, entry.places);
+    }
+    return Object.freeze({
+      files: Object.freeze(files),
+      problems: Object.freeze(this.problems()),
+      revision,
+      rightsPaths: Object.freeze([...this.#sorted]),
+      config: this.config,
+      places,
+    });
+  }
+
+  #mark(set: Set<string>, path: string, on: boolean): void {
+    if (on) set.add(path);
+    else set.delete(path);
+  }
+
+  /** The first position whose path is not below `path` in code-unit order. */
+  #lowerBound(path: string): number {
+    let lo = 0;
+    let hi = this.#sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareStrings(this.#sorted[mid] as string, path) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

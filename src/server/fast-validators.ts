@@ -1,0 +1,38 @@
+/**
+ * Hand-written validators for the hot bodies (a check, a batch of checks).
+ * Each accepts exactly a subset of what its JSON Schema accepts, and answers
+ * only yes or no: a body it refuses goes on to the schema's ajv validator,
+ * which decides and names the error, so codes and messages stay ajv's. On a
+ * 1,000-check batch this replaces ajv's generic walk (a `ucs2length` call per
+ * group name) with one tight loop.
+ */
+
+/** True only for a body `checkBodySchema` accepts (no coercion, no unknown fields). */
+export function isCheckBody(data: unknown): boolean {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
+  let keys = 0;
+  // JSON objects have no inherited enumerable keys; `for…in` is V8's fastest key walk.
+  for (const key in data) {
+    if (key !== "groups" && key !== "access" && key !== "path") return false;
+    keys++;
+  }
+  if (keys !== 3) return false;
+  const { groups, access, path } = data as { groups: unknown; access: unknown; path: unknown };
+  if (typeof path !== "string" || (access !== "READ" && access !== "WRITE") || !Array.isArray(groups)) return false;
+  for (let i = 0; i < groups.length; i++) {
+    const group: unknown = groups[i];
+    // `minLength: 1` counts code points; a non-empty string has at least one.
+    if (typeof group !== "string" || group.length === 0) return false;
+  }
+  return true;
+}
+
+/** True only for a body `batchBodySchema(maxBatch)` accepts. */
+export function isBatchBody(data: unknown, maxBatch: number): boolean {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
+  for (const key in data) if (key !== "checks") return false;
+  const checks = (data as { checks?: unknown }).checks;
+  if (!Array.isArray(checks) || checks.length > maxBatch) return false;
+  for (let i = 0; i < checks.length; i++) if (!isCheckBody(checks[i])) return false;
+  return true;
+}
