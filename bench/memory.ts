@@ -332,8 +332,10 @@ async function mixedRun(config: MemoryConfig): Promise<MixedResult> {
 
   const samples: HeapSample[] = [];
   const snapshots: MixedResult["snapshots"] = [];
-  const takeSnapshot = (label: string): SnapshotSummary["byKind"] => {
+  const takeSnapshot = async (label: string): Promise<SnapshotSummary["byKind"]> => {
     if (!config.snapshots) return null;
+    // Collected first, as every sample is, so snapshots and samples count the same objects.
+    await collect();
     const s = snapshot(snapDir, label);
     snapshots.push({ label, fileBytes: s.fileBytes, nodes: s.nodes, selfBytes: s.selfBytes });
     console.log(`  ${label}: heap snapshot ${fmt(mib(s.fileBytes), 1)} MiB on disk${s.nodes === null ? "" : `, ${fmt(s.nodes)} objects, ${fmt(mib(s.selfBytes ?? 0), 1)} MiB`}`);
@@ -343,7 +345,7 @@ async function mixedRun(config: MemoryConfig): Promise<MixedResult> {
   // The per-kind counts of the start and middle snapshots stay alive for the
   // comparison; each is taken before the next heap sample, so later samples
   // carry them alike (a few hundred map entries).
-  const startKinds = takeSnapshot("start");
+  const startKinds = await takeSnapshot("start");
   const runStart = clock;
   samples.push(await sample(0));
   console.log(`  start (after ${fmt(warmupMs / 1000)} s of warm-up): heapUsed ${fmt(mib(samples[0]!.heapUsed), 1)} MiB`);
@@ -354,9 +356,9 @@ async function mixedRun(config: MemoryConfig): Promise<MixedResult> {
     const s = await sample(clock - runStart);
     samples.push(s);
     console.log(`  ${fmt((clock - runStart) / 1000)} s: heapUsed ${fmt(mib(s.heapUsed), 1)} MiB after GC (${fmt(checks)} checks, ${fmt(updates)} updates, ${fmt(fullCompiles)} full compiles)`);
-    if (k === 5) middleKinds = takeSnapshot("middle");
+    if (k === 5) middleKinds = await takeSnapshot("middle");
   }
-  const endKinds = takeSnapshot("end");
+  const endKinds = await takeSnapshot("end");
   const runMs = clock - runStart;
   const growth = compareKinds(startKinds, endKinds);
   const lateGrowth = compareKinds(middleKinds, endKinds);

@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RightsFile, RightsIndex } from "../src/engine/index.js";
 import { scanTree } from "../src/loader/incremental-scan.js";
@@ -55,12 +55,18 @@ class LoopWatch {
   #timer: NodeJS.Timeout | null = null;
   #lateMax = 0;
   #cpuMax = 0;
+  #gcMax = 0;
+  readonly #gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) this.#gcMax = Math.max(this.#gcMax, entry.duration);
+  });
 
   start(): void {
     this.#histogram.reset();
     this.#histogram.enable();
+    this.#gc.observe({ entryTypes: ["gc"] });
     this.#lateMax = 0;
     this.#cpuMax = 0;
+    this.#gcMax = 0;
     let expected = performance.now() + 1;
     let cpu = process.cpuUsage();
     this.#timer = setInterval(() => {
@@ -73,12 +79,13 @@ class LoopWatch {
     }, 1);
   }
 
-  /** Longest block seen, ms: timer lateness, CPU time between ticks, and the loop-delay histogram's maximum. */
-  stop(): { lateMs: number; cpuMs: number; histogramMs: number } {
+  /** Longest block seen, ms: timer lateness, CPU time between ticks, the loop-delay histogram's maximum, and the longest GC. */
+  stop(): { lateMs: number; cpuMs: number; histogramMs: number; gcMs: number } {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     this.#histogram.disable();
-    return { lateMs: this.#lateMax, cpuMs: this.#cpuMax, histogramMs: this.#histogram.max / 1e6 };
+    this.#gc.disconnect();
+    return { lateMs: this.#lateMax, cpuMs: this.#cpuMax, histogramMs: this.#histogram.max / 1e6, gcMs: this.#gcMax };
   }
 }
 
@@ -114,6 +121,7 @@ interface Sample {
   readonly blockMs: number;
   readonly cpuBlockMs: number;
   readonly histogramMs: number;
+  readonly gcMs: number;
   readonly confirmed: boolean;
 }
 
@@ -134,8 +142,8 @@ async function timedEdit(handle: TreeHandle, target: string, text: string, renam
     const visibleMs = await visibleAfter(handle, before, start, 30_000);
     // Let the tail of the reload (history, events) run inside the watch window too.
     await sleep(50);
-    const { lateMs, cpuMs, histogramMs } = loop.stop();
-    return { visibleMs, reloadMs, blockMs: lateMs, cpuBlockMs: cpuMs, histogramMs, confirmed: confirm() };
+    const { lateMs, cpuMs, histogramMs, gcMs } = loop.stop();
+    return { visibleMs, reloadMs, blockMs: lateMs, cpuBlockMs: cpuMs, histogramMs, gcMs, confirmed: confirm() };
   } finally {
     loop.stop();
     handle.off("reload", onReload);
@@ -148,16 +156,18 @@ function report(name: string, samples: readonly Sample[]): Record<string, Summar
   const cpuBlock = summarize(samples.map((s) => s.cpuBlockMs));
   const histogram = summarize(samples.map((s) => s.histogramMs));
   const reload = summarize(samples.map((s) => s.reloadMs));
+  const gc = summarize(samples.map((s) => s.gcMs));
   console.log(`${name}: ${samples.length} samples, ${samples.filter((s) => s.confirmed).length} confirmed by a check`);
   console.log(`  write → visible         median ${fmt(visible.median, 1)} ms, max ${fmt(visible.max, 1)} ms`);
   console.log(`  loader reload           median ${fmt(reload.median, 1)} ms, max ${fmt(reload.max, 1)} ms`);
   console.log(`  longest block, CPU      median ${fmt(cpuBlock.median, 1)} ms, max ${fmt(cpuBlock.max, 1)} ms (process CPU time between two 1 ms ticks)`);
   console.log(`  longest block, wall     median ${fmt(block.median, 1)} ms, max ${fmt(block.max, 1)} ms (1 ms timer lateness; loop-delay histogram max ${fmt(histogram.max, 1)} ms)`);
-  return { visible, reload, cpuBlock, block, histogram };
+  console.log(`  longest GC pause        median ${fmt(gc.median, 1)} ms, max ${fmt(gc.max, 1)} ms`);
+  return { visible, reload, cpuBlock, block, histogram, gc };
 }
 
 /** The same watch with nothing reloading: what the machine alone does to a 1 ms timer. */
-async function idleNoise(ms: number): Promise<{ lateMs: number; cpuMs: number; histogramMs: number }> {
+async function idleNoise(ms: number): Promise<{ lateMs: number; cpuMs: number; histogramMs: number; gcMs: number }> {
   const loop = new LoopWatch();
   loop.start();
   await sleep(ms);

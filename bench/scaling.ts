@@ -18,6 +18,7 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { compile } from "../src/engine/index.js";
 import type { RightsIndex } from "../src/engine/index.js";
 import { loadTree } from "../src/loader/index.js";
 import { buildReference } from "./reference.js";
@@ -69,6 +70,8 @@ interface SizeResult {
   readonly treeReused: boolean;
   readonly writeMs: number;
   readonly loadMs: Summary;
+  /** `compile` of the same files in memory (what the peers' build times compare with). */
+  readonly compileMs: number;
   /** Heap the loaded index retains, bytes. */
   readonly loadHeapBytes: number | null;
   /** `heapUsed` of the whole process after loading, with the generated spec and the reference alive too. */
@@ -182,6 +185,9 @@ async function measureSize(dirs: number, config: ScalingConfig, history: Map<Eng
     return null;
   }
 
+  // Only the time is kept: the second index is garbage at once.
+  const compileMs = (await measureBuild(() => compile(spec.files).fileCount)).ms;
+
   // Casbin on the generated tree, Cedar on the peer variant (bench/peers/engines.ts).
   const variant = peerVariant(spec);
   const variantReference = buildReference(variant.files);
@@ -226,6 +232,7 @@ async function measureSize(dirs: number, config: ScalingConfig, history: Map<Eng
     treeReused: tree.reused,
     writeMs: tree.writeMs,
     loadMs: summarize(loadTimes),
+    compileMs,
     loadHeapBytes: loaded.heapBytes,
     processHeapBytes,
     points,
@@ -234,14 +241,16 @@ async function measureSize(dirs: number, config: ScalingConfig, history: Map<Eng
 }
 
 const MiB = (bytes: number | null): string => (bytes === null ? "n/a" : fmt(mib(bytes), 1));
+/** A rate with decimals where it is small (a peer at under one decision per second). */
+const rateText = (x: number): string => fmt(x, x < 10 ? 2 : 0);
 
 function printSize(size: SizeResult): void {
   printTable(
-    `${fmt(size.dirs)} directories, ${fmt(size.files)} rights files: loadTree median ${fmt(size.loadMs.median)} ms (${fmt(size.loadMs.min)}–${fmt(size.loadMs.max)}), index heap ${MiB(size.loadHeapBytes)} MiB`,
+    `${fmt(size.dirs)} directories, ${fmt(size.files)} rights files: loadTree median ${fmt(size.loadMs.median)} ms (${fmt(size.loadMs.min)}–${fmt(size.loadMs.max)}), compile ${fmt(size.compileMs)} ms, index heap ${MiB(size.loadHeapBytes)} MiB`,
     ["engine", "decisions/s", "range", "build ms", "memory MiB", "answers checked"],
     [
       ...size.points.map((p) => [
-        p.name, fmt(p.decisionsPerSec.median), `${fmt(p.decisionsPerSec.min)}–${fmt(p.decisionsPerSec.max)}`,
+        p.name, rateText(p.decisionsPerSec.median), `${rateText(p.decisionsPerSec.min)}–${rateText(p.decisionsPerSec.max)}`,
         Number.isNaN(p.buildMs) ? "—" : fmt(p.buildMs), MiB(p.memoryBytes), p.name === "reference" ? "(oracle)" : fmt(p.sampled),
       ]),
       ...size.skipped.map((s) => [s.name, "stopped", s.reason, "", "", ""]),
@@ -252,10 +261,10 @@ function printSize(size: SizeResult): void {
 function printSummary(results: readonly SizeResult[]): void {
   const rate = (s: SizeResult, name: EngineName): string => {
     const p = s.points.find((x) => x.name === name);
-    return p === undefined ? "—" : fmt(p.decisionsPerSec.median);
+    return p === undefined ? "—" : rateText(p.decisionsPerSec.median);
   };
-  printTable("Scaling (median decisions/s; loadTree from disk)", ["dirs", "treerights", "reference", "casbin", "cedar (variant)", "loadTree ms", "index heap MiB"],
-    results.map((s) => [fmt(s.dirs), rate(s, "treerights"), rate(s, "reference"), rate(s, "casbin"), rate(s, "cedar"), fmt(s.loadMs.median), MiB(s.loadHeapBytes)]));
+  printTable("Scaling (median decisions/s; loadTree from disk, compile in memory)", ["dirs", "treerights", "reference", "casbin", "cedar (variant)", "loadTree ms", "compile ms", "index heap MiB"],
+    results.map((s) => [fmt(s.dirs), rate(s, "treerights"), rate(s, "reference"), rate(s, "casbin"), rate(s, "cedar"), fmt(s.loadMs.median), fmt(s.compileMs), MiB(s.loadHeapBytes)]));
 }
 
 const LABELS: Record<EngineName, string> = { treerights: "treerights", reference: "plain reference", casbin: "Casbin", cedar: "Cedar (variant)" };
@@ -289,6 +298,8 @@ function chart(results: readonly SizeResult[], m: Machine): string {
       guides: [{ y: 60_000, label: "60 s: peers stop" }],
       series: [
         { name: "treerights loadTree (disk)", color: COLORS.treerights, points: results.map((s) => ({ x: s.dirs, y: s.loadMs.median })) },
+        // Older results files have no compile time: the series is then left out.
+        { name: "treerights compile (memory)", color: "#56B4E9", points: results.map((s) => ({ x: s.dirs, y: s.compileMs })) },
         ...series((p) => p.buildMs, ["casbin", "cedar"]).map((s) => ({ ...s, name: `${s.name} build`, dashed: true })),
       ],
     },

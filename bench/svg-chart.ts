@@ -127,7 +127,7 @@ function renderPanel(panel: Panel, width: number, height: number, offsetX: numbe
     if (!(Number.isFinite(g.y) && g.y > 0)) continue;
     const y = f(s.y(g.y));
     parts.push(`<line x1="${left}" y1="${y}" x2="${right}" y2="${y}" stroke="#777" stroke-dasharray="2 3"/>`);
-    parts.push(`<text x="${right - 4}" y="${f(s.y(g.y) - 4)}" text-anchor="end" fill="#555">${escapeXml(g.label)}</text>`);
+    parts.push(`<text x="${left + 4}" y="${f(s.y(g.y) - 4)}" fill="#555">${escapeXml(g.label)}</text>`);
   }
   parts.push(`<text x="${f((left + right) / 2)}" y="${height - 8}" text-anchor="middle">${escapeXml(panel.xLabel)}</text>`);
   parts.push(`<text transform="translate(14,${f((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(panel.yLabel)}</text>`);

@@ -4,8 +4,9 @@
  */
 
 // Loading trees from disk: one-shot, linted, or live with hot reload
-export { loadTree, lintTree, openTree, readTree, readGitTree, readGitTrees, RIGHTS_FILE } from "./loader/index.js";
+export { loadTree, lintTree, openTree, readTree, readGitTree, readGitTrees, RIGHTS_FILE, CONFIG_FILE, globMatcher } from "./loader/index.js";
 export type {
+  LintOptions, TreeConfig,
   GitTreeOptions, GitTreeSnapshot,
   LoadOptions, LintResult, OpenOptions, RejectedLoad, WatchStatus,
   TreeStatus, ReloadEvent, TreeEvents, TreeHandle, TreeSnapshot,

@@ -249,6 +249,8 @@ async function measureLoad(spec: TreeSpec, tmp: string, reference: Checker, quer
 }
 
 const MiB = (bytes: number | null): string => (bytes === null ? "n/a" : fmt(mib(bytes), 1));
+/** A rate with decimals where it is small (a peer at under 10 decisions per second). */
+const rateText = (x: number): string => fmt(x, x < 10 ? 2 : 0);
 
 function printSize(size: SizeResult, config: PeersConfig): void {
   const rows = size.rows.map((r) => {
@@ -256,7 +258,7 @@ function printSize(size: SizeResult, config: PeersConfig): void {
     const a = r.agreement;
     return [
       label(r), `${fmt(r.units)} ${r.unitName}`, fmt(r.buildMs), MiB(r.heapBytes), MiB(r.externalBytes),
-      fmt(t.median), `${fmt(t.min)}–${fmt(t.max)}`, fmt(r.throughput.checksPerCpuSec.median), fmt(1e6 / t.median, t.median > 1e5 ? 2 : 0),
+      rateText(t.median), `${rateText(t.min)}–${rateText(t.max)}`, rateText(r.throughput.checksPerCpuSec.median), fmt(1e6 / t.median, t.median > 1e5 ? 2 : 0),
       a === null ? "(oracle)" : `${fmt(a.compared)} ok, ${fmt(a.allowedShare * 100)}% allow`,
     ];
   });

@@ -154,6 +154,11 @@ export class RightsCache {
     this.#config = read.found ? { read, segment: segmentOf(CONFIG_FILE, read.bytes, read.problems) } : null;
   }
 
+  /** The bytes of `treerights.yaml` as they enter the revision, or null without one. */
+  get configSegment(): Buffer | null {
+    return this.#config?.segment ?? null;
+  }
+
   /** The tree's configuration (the defaults without `treerights.yaml` or when it has errors). */
   get config(): TreeConfig {
     return this.#config?.read.config ?? DEFAULT_CONFIG;

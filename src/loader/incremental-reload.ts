@@ -7,6 +7,7 @@
 import type { EffectiveChange, Problem, RightsFile, RightsIndex } from "../engine/index.js";
 import { TreeRightsError } from "../engine/index.js";
 import { compileSnapshot } from "./compile-snapshot.js";
+import { CONFIG_FILE } from "./config.js";
 import type { CachedFile, RightsCache } from "./incremental-cache.js";
 import { sameContent } from "./incremental-cache.js";
 import type { ChangeBatch } from "./incremental-scan.js";
@@ -75,6 +76,8 @@ export class IncrementalLoader {
   #index: RightsIndex | null = null;
   /** The next good load compiles from scratch instead of updating (the configuration changed). */
   #recompile = false;
+  /** `treerights.yaml` as the last good index was built with it. */
+  #appliedConfig: Buffer | null = null;
 
   /** Throws `TreeRightsError` (`invalid_option`) for bad ignore globs. */
   constructor(root: string, options: LoadOptions = {}) {
@@ -120,6 +123,7 @@ export class IncrementalLoader {
     }
     this.#stale.clear();
     this.#recompile = false;
+    this.#appliedConfig = cache.configSegment;
     this.#index = built.index;
     return built;
   }
@@ -153,6 +157,10 @@ export class IncrementalLoader {
       if (now?.file != null) delta.upsert.push(now.file);
       else if (before !== undefined) delta.remove.push(dirOf(path));
       delta.patterns ||= hasPatterns(now?.file) || hasPatterns(before?.file);
+    }
+    const config = cache.configSegment;
+    if (this.#index !== null && !(config === null ? this.#appliedConfig === null : this.#appliedConfig?.equals(config) === true)) {
+      delta.changed.push(CONFIG_FILE);
     }
     delta.changed.sort();
     return delta;

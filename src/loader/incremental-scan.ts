@@ -62,16 +62,18 @@ export async function rescan(root: string, cache: RightsCache, batch: ChangeBatc
   const walked = outermost(batch.dirs);
   const read = new Map<string, boolean>(); // path → the walk saw a regular file
   const gone = new Set<string>();
-  for (const dir of walked) {
-    const before = cache.pathsUnder(dir);
-    if (!ignoredPath(ignore, dir, true)) {
-      const walk = await walkTree(root, within(ignore, dir), nodeFs, slicer);
+  const before = walked.flatMap((dir) => cache.pathsUnder(dir));
+  const open = walked.filter((dir) => !ignoredPath(ignore, dir, true));
+  if (open.length > 0) {
+    // One walk for every changed subtree, so each directory on the way down is listed once.
+    const walk = await walkTree(root, within(ignore, open), nodeFs, slicer);
+    for (const dir of walked) {
       // The directories on the way down were listed too; what they hold is not this walk's to judge.
       cache.replaceWalkProblems(dir, walk.problems.filter((p) => isAtOrBelow(p.file, dir)));
-      for (const rel of walk.rightsPaths) read.set(rel, walk.regular.has(rel));
     }
-    for (const rel of before) if (!read.has(rel)) gone.add(rel);
+    for (const rel of walk.rightsPaths) read.set(rel, walk.regular.has(rel));
   }
+  for (const rel of before) if (!read.has(rel)) gone.add(rel);
   for (const file of batch.files) {
     const isRights = file === RIGHTS_FILE_NAME || file.endsWith(`/${RIGHTS_FILE_NAME}`);
     // Inside a walked subtree the walk has the last word.
@@ -111,13 +113,23 @@ function ignoredPath(ignore: IgnoreMatcher, rel: string, isDirectory: boolean): 
 
 /**
  * A matcher for a walk from the root that enters only the directories on the
- * way to `dir` and `dir`'s subtree, so `walkTree` reports paths and problems
- * exactly as a whole-tree walk would, for that subtree alone.
+ * way to each of `dirs` and their subtrees, so `walkTree` reports paths and
+ * problems exactly as a whole-tree walk would, for those subtrees alone.
  */
-function within(ignore: IgnoreMatcher, dir: string): IgnoreMatcher {
+function within(ignore: IgnoreMatcher, dirs: readonly string[]): IgnoreMatcher {
+  const targets = new Set(dirs);
+  const onTheWay = new Set<string>();
+  for (const dir of dirs) {
+    for (let at = dir.indexOf("/"); at >= 0; at = dir.indexOf("/", at + 1)) onTheWay.add(dir.slice(0, at));
+  }
+  const inSubtree = (rel: string): boolean => {
+    if (targets.has(rel)) return true;
+    for (let at = rel.indexOf("/"); at >= 0; at = rel.indexOf("/", at + 1)) if (targets.has(rel.slice(0, at))) return true;
+    return false;
+  };
   return (rel, isDirectory) => {
-    if (isAtOrBelow(rel, dir)) return ignore(rel, isDirectory);
-    return !(isDirectory && dir.startsWith(`${rel}/`)) || ignore(rel, isDirectory);
+    if (inSubtree(rel)) return ignore(rel, isDirectory);
+    return !(isDirectory && onTheWay.has(rel)) || ignore(rel, isDirectory);
   };
 }
 

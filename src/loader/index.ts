@@ -2,6 +2,12 @@
 
 // One-shot loading and linting
 export { loadTree, lintTree } from "./load-tree.js";
+export type { LintOptions } from "./load-tree.js";
+
+// Pattern-rule globs and the optional tree configuration
+export { globMatcher } from "./glob.js";
+export { CONFIG_FILE } from "./config.js";
+export type { TreeConfig } from "./config.js";
 
 // Live trees with hot reload
 export { openTree } from "./open-tree.js";

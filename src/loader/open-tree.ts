@@ -213,25 +213,35 @@ class LiveTree implements TreeHandle {
       else this.#reject(outcome.revision, outcome.problems);
       return;
     }
+    const previous = this.#index;
+    if (previous === outcome.index) {
+      this.#rejected = null;
+      this.#commit = head;
+      return;
+    }
+    // Counted before the swap, so status, history and index change together; after a rebuild this visits the whole tree, in slices.
+    const counts = previous === null
+      ? { added: 0, removed: 0 }
+      : outcome.rebuilt ? await countGrants(outcome.index, previous, new TimeSlicer(RELOAD_SLICE_MS)) : countChanges(outcome.changes());
+    if (this.#isClosing()) return;
     this.#rejected = null;
     this.#commit = head;
-    const previous = this.#index;
-    if (previous === outcome.index) return;
     // INVARIANT: decisions only ever see a complete index; this assignment is the swap.
     this.#index = outcome.index;
     const now = new Date();
     this.#loadedAt = now.toISOString();
     this.#loadMs = durationMs;
-    // After the swap: after a rebuild, counting the grants that changed visits the whole tree, in slices.
-    const counts = previous === null
-      ? { added: 0, removed: 0 }
-      : outcome.rebuilt ? await countGrants(outcome.index, previous, new TimeSlicer(RELOAD_SLICE_MS)) : countChanges(outcome.changes());
     this.#history.add(outcome.index, counts, {
       commit: head, filesChanged: previous === null ? outcome.index.fileCount : outcome.changedFiles.length, rebuilt: outcome.rebuilt, at: now,
     });
     if (previous === null) return;
     this.#reloads++;
     this.#emit("reload", { index: outcome.index, previous, durationMs, changedFiles: outcome.changedFiles, commit: head });
+  }
+
+  // A method, not a field read: TypeScript would keep the narrowing of `#closing` across an `await`.
+  #isClosing(): boolean {
+    return this.#closing !== null;
   }
 
   #reject(revision: string, problems: readonly Problem[]): void {

@@ -89,7 +89,7 @@ export interface ReloadEvent {
   readonly index: RightsIndex;
   readonly previous: RightsIndex;
   readonly durationMs: number;
-  /** Rights files (relative paths) added, changed or removed since the previous index. */
+  /** Rights files (relative paths) added, changed or removed since the previous index, and `treerights.yaml` when it changed; sorted. */
   readonly changedFiles: readonly string[];
   /** HEAD commit when the new index was read (see `TreeStatus.commit`). Always set by `openTree`. */
   readonly commit?: string | null;

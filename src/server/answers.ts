@@ -25,8 +25,9 @@ export const JSON_TYPE = "application/json; charset=utf-8";
 
 /**
  * Hands out the `Answers` of the tree's current index, rebuilt only when the
- * index is swapped. The commit is the one the tree reports for its current
- * index (`status.commit`, the HEAD of the last good load).
+ * index is swapped, or by `refresh` when the commit moved without a swap. The
+ * commit is the one the tree reports (`status.commit`, the HEAD of the last
+ * good load).
  */
 export class AnswerCache {
   readonly #tree: TreeHandle;
@@ -47,6 +48,27 @@ export class AnswerCache {
     const answers = build(index, commitOf(this.#tree));
     this.#current = answers;
     return answers;
+  }
+
+  /**
+   * Rebuilds the answers when the tree's commit moved while its index stayed:
+   * a reload that finds the same rights (HEAD moved, the rights files did
+   * not) updates `status.commit` without a swap and without an event. Reading
+   * `status` builds an object, so this is for a timer, not for each request.
+   */
+  refresh(): void {
+    const cached = this.#current;
+    if (cached === null) return;
+    let index: RightsIndex;
+    let commit: string | null;
+    try {
+      index = this.#tree.index;
+      commit = commitOf(this.#tree);
+    } catch {
+      // Not ready, or shutting down: the next request finds out.
+      return;
+    }
+    if (index === cached.index && commit !== (cached.stamp.commit ?? null)) this.#current = build(index, commit);
   }
 }
 

@@ -17,6 +17,8 @@ import { VERSION } from "./version.js";
 import { registerWhereRoute } from "./where-route.js";
 
 const REAP_INTERVAL_MS = 25;
+// How soon answers follow a commit that moved without a swap (see `AnswerCache.refresh`).
+const COMMIT_REFRESH_MS = 1000;
 
 /**
  * Builds the decision server over `tree` without listening; call `listen`
@@ -42,6 +44,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   const state: ServerState = { closing: false, startedAt: performance.now() };
   const metrics = new ServerMetrics(() => tree.index, VERSION, resolved.processMetrics);
   const answers = new AnswerCache(tree);
+  const refresher = setInterval(() => { answers.refresh(); }, COMMIT_REFRESH_MS).unref();
   registerDecisionRoutes(app, { answers, metrics, maxBatch: resolved.maxBatch, batchBodyLimit: resolved.batchBodyLimit });
   registerWhereRoute(app, { answers, metrics });
   registerChangesRoute(app, { tree, answers });
@@ -60,6 +63,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   });
   app.addHook("onClose", (_instance, done) => {
     clearInterval(reaper);
+    clearInterval(refresher);
     unlisten();
     done();
   });

@@ -9,3 +9,8 @@ export { serve } from "./serve.js";
 
 // Configuration and the running server
 export type { ServerOptions, RunningServer } from "./server-options.js";
+
+// HTTP error codes and bodies, and the change feed's answer
+export { API_ERROR_CODES } from "./api-error.js";
+export type { ApiErrorCode, ErrorBody } from "./api-error.js";
+export type { ChangeFeed } from "./changes-route.js";

@@ -6,6 +6,8 @@ import { IncrementalLoader } from "../../src/loader/incremental-reload.js";
 import type { LoadOutcome } from "../../src/loader/incremental-reload.js";
 import { readRights } from "../../src/loader/read-rights-file.js";
 import type * as ReadRightsModule from "../../src/loader/read-rights-file.js";
+import { walkTree } from "../../src/loader/walk.js";
+import type * as WalkModule from "../../src/loader/walk.js";
 import type { TreeChange } from "../../src/loader/watch-changes.js";
 import { PendingChanges } from "../../src/loader/watch-changes.js";
 import { applyEdit, editArb, expectSameAnswers, fullLoad, START } from "./incremental-edits.js";
@@ -15,6 +17,10 @@ import { makeTree, put, removeTree, rights } from "./open-tree-harness.js";
 vi.mock("../../src/loader/read-rights-file.js", async (importOriginal) => {
   const actual = await importOriginal<typeof ReadRightsModule>();
   return { ...actual, readRights: vi.fn(actual.readRights) };
+});
+vi.mock("../../src/loader/walk.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof WalkModule>();
+  return { ...actual, walkTree: vi.fn(actual.walkTree) };
 });
 
 const roots: string[] = [];
@@ -114,6 +120,26 @@ describe("incremental reload", () => {
     // The walk finds nothing there: the cached files are forgotten without a read.
     expect(read.mock.calls).toEqual([]);
     expect(removed.ok && removed.changedFiles).toEqual(["b/access.rights", "b/x/access.rights", "b/x/new/access.rights"]);
+  });
+
+  it("walks once for many changed directories, and not below a changed one again", async () => {
+    const root = await tree(START);
+    const loader = new IncrementalLoader(root);
+    await loader.load(null);
+    vi.mocked(walkTree).mockClear();
+    await put(root, "n1/access.rights", rights(["n1"]));
+    await put(root, "n2/deep/access.rights", rights(["n2"]));
+    await put(root, "a/new/access.rights", rights(["a-new"]));
+    const outcome = await loadChanges(loader, [
+      { kind: "dir", path: "n1", removed: false },
+      { kind: "dir", path: "n2", removed: false },
+      { kind: "dir", path: "n2/deep", removed: false },
+      { kind: "dir", path: "a/new", removed: false },
+      { kind: "file", path: "n2/deep/access.rights", removed: false },
+    ]);
+    expect(walkTree).toHaveBeenCalledTimes(1);
+    expect(outcome.ok && outcome.changedFiles).toEqual(["a/new/access.rights", "n1/access.rights", "n2/deep/access.rights"]);
+    await expectLikeFullLoad(root, outcome);
   });
 
   it("shares every untouched subtree with the previous index", async () => {

@@ -43,6 +43,7 @@ describe("full reloads of a watched tree", () => {
   it("a change to treerights.yaml reads the whole tree again under the new configuration", async () => {
     const root = await makeTree(START);
     const handle = await openTree(root, { watch: true });
+    const events = record(handle);
     try {
       expect(handle.index.check(["eng"], "READ", "/a")).toBe(true);
       await put(root, "treerights.yaml", "ignore: [\"a/**\"]\n");
@@ -52,6 +53,8 @@ describe("full reloads of a watched tree", () => {
       }, WAIT);
       expect(handle.index.check(["eng"], "READ", "/a")).toBe(false);
       expect(handle.status.fileCount).toBe(2);
+      expect(events.reloads.at(-1)?.changedFiles).toEqual(["a/access.rights", "a/x/access.rights", "treerights.yaml"]);
+      expect(handle.status.history?.at(-1)).toMatchObject({ filesChanged: 3 });
     } finally {
       await handle.close();
       await removeTree(root);

@@ -77,6 +77,11 @@ export class FakeTree extends EventEmitter<TreeEvents> implements TreeHandle {
     return this.index;
   }
 
+  /** What the loader does when a reload finds the same rights at a new HEAD: a new commit, no swap, no event. */
+  moveHead(commit: string | null): void {
+    this.#status = { ...this.#status, commit };
+  }
+
   /** Records a rejected load and emits `rejected`; the index keeps answering. */
   reject(problems: readonly Problem[]): RejectedLoad {
     const rejected: RejectedLoad = { revision: "rejected-rev", at: new Date(0).toISOString(), problems };

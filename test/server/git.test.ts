@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { openTree } from "../../src/loader/index.js";
 import type { TreeHandle } from "../../src/loader/index.js";
 import { FakeTree, PLANT } from "./fake-tree.js";
@@ -46,6 +46,26 @@ describe("the commit on decision answers", () => {
     // Outside git again: the field goes away.
     tree.swap(PLANT, null);
     for (const request of decisionAnswers(app, since)) expect((await request()).body).not.toHaveProperty("commit");
+  });
+
+  test("answers follow a commit that moved without a swap within a second", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const tree = new FakeTree(PLANT, { commit: COMMIT });
+      const { app } = await makeServer(tree);
+      expect((await post(app, "/v1/check", check)).body.commit).toBe(COMMIT);
+      const moved = "fedcba9876543210fedcba9876543210fedcba98";
+      tree.moveHead(moved);
+      // Until the refresh, the answers made for this index still name its old commit.
+      expect((await post(app, "/v1/check", check)).body.commit).toBe(COMMIT);
+      vi.advanceTimersByTime(1000);
+      for (const request of decisionAnswers(app, tree.index.revision)) expect((await request()).body).toMatchObject({ commit: moved });
+      tree.moveHead(null);
+      vi.advanceTimersByTime(1000);
+      expect((await post(app, "/v1/check", check)).body).not.toHaveProperty("commit");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("outside git no answer has a commit field, and status says null", async () => {
