@@ -9,7 +9,7 @@ export type {
   LintOptions, TreeConfig,
   GitTreeOptions, GitTreeSnapshot,
   LoadOptions, LintResult, OpenOptions, RejectedLoad, WatchStatus,
-  TreeStatus, ReloadEvent, TreeEvents, TreeHandle, TreeSnapshot,
+  TreeStatus, ReloadEvent, TreeEvents, TreeHandle, TreeSnapshot, ReloadRecord, RevisionChanges,
 } from "./loader/index.js";
 
 // The pure engine: compile parsed files, decide, explain, list holders
@@ -32,5 +32,5 @@ export { ERROR_CODES, TreeRightsError, PathError, LoadError, formatProblem } fro
 export type { ErrorCode, Problem, Severity } from "./engine/index.js";
 
 // The HTTP decision service
-export { buildServer, serve } from "./server/index.js";
-export type { ServerOptions, RunningServer } from "./server/index.js";
+export { buildServer, serve, API_ERROR_CODES } from "./server/index.js";
+export type { ServerOptions, RunningServer, ApiErrorCode, ErrorBody, ChangeFeed } from "./server/index.js";

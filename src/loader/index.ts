@@ -22,5 +22,5 @@ export type { TreeSnapshot } from "./read-tree.js";
 
 export type {
   LoadOptions, LintResult, OpenOptions, RejectedLoad, WatchStatus,
-  TreeStatus, ReloadEvent, TreeEvents, TreeHandle,
+  TreeStatus, ReloadEvent, TreeEvents, TreeHandle, ReloadRecord, RevisionChanges,
 } from "./types.js";
