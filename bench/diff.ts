@@ -12,6 +12,7 @@
  * Checks the diff against `groupsFor` on both indexes; a wrong answer fails
  * the process, a missed target only says so. The repository is removed at exit.
  */
+import { mulberry32 } from "./workload.js";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -55,18 +56,6 @@ function bounded(text: string, min: number, max: number): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`\`${text}\` is not a whole number from ${min} to ${max}`);
   return n;
-}
-
-/** A small seeded generator, so every run builds the same trees. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const random = mulberry32(42);

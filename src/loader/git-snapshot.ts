@@ -5,16 +5,15 @@
  */
 import { createHash } from "node:crypto";
 import type { Problem, RightsFile } from "../engine/index.js";
-import { PathError, normalizePath } from "../engine/index.js";
 import type { TreeConfig } from "./config.js";
 import { CONFIG_FILE, DEFAULT_CONFIG, parseConfig } from "./config.js";
 import type { GitEntry, GitListing, RawEntry } from "./git-entries.js";
 import { entryProblem } from "./git-entries.js";
 import type { ParsedRights } from "./parse-rights.js";
-import { dirOf, parseRights } from "./parse-rights.js";
+import { parseRights } from "./parse-rights.js";
 import { NOWHERE, compareStrings, problem, quote, sortProblems } from "./problems.js";
 import type { TreeSnapshot } from "./read-tree.js";
-import { RIGHTS_FILE } from "./read-tree.js";
+import { RIGHTS_FILE, checkDirName } from "./read-tree.js";
 import type { FilePlaces } from "./rights-places.js";
 
 /** A tree read from a git revision: a `TreeSnapshot` plus the commit and every directory. */
@@ -134,17 +133,6 @@ function readEntry(entry: GitEntry, bytes: Buffer | null, cache: ParseCache): Pa
 
 function missingObject(path: string): Problem {
   return problem("unreadable", path, NOWHERE, `git has no object for ${quote(path)}; the repository may be partial or damaged`);
-}
-
-// A directory whose name no tree path can spell would hold rules that never apply (as `readTree` reports it).
-function checkDirName(rel: string): Problem | null {
-  try {
-    normalizePath(dirOf(rel));
-    return null;
-  } catch (err) {
-    const why = err instanceof PathError ? err.message : String(err);
-    return problem("invalid_dir_name", rel, NOWHERE, `its directory cannot be named by a tree path (${why}); rename the directory`);
-  }
 }
 
 /** The hash `readTree` computes for the same files on disk: sha256 over each (path, bytes), length-prefixed, in path order. */

@@ -113,7 +113,8 @@ export class IncrementalLoader {
       this.#stale.clear();
       return { ok: true, index: previous, revision, changedFiles: [], changes: () => [], rebuilt: false };
     }
-    if (slicer.due()) await slicer.pause();
+    // `update` cannot be sliced: it starts a slice of its own.
+    await slicer.pause();
     const built = this.#build(cache, previous, delta, revision);
     if (!built.ok) return built;
     for (const path of this.#stale) {

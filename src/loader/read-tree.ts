@@ -106,8 +106,8 @@ export function readRightsFile(root: string, relPath: string): Promise<RightsFil
   }
 }
 
-// A directory whose name no tree path can spell (SPEC 1.4) would hold rules that never apply.
-function checkDirName(rel: string): Problem | null {
+/** A problem for a rights file whose directory no tree path can spell (SPEC 1.4): its rules would never apply. */
+export function checkDirName(rel: string): Problem | null {
   try {
     normalizePath(dirOf(rel));
     return null;
