@@ -6,12 +6,12 @@
  */
 import { createHash } from "node:crypto";
 import type { Problem, RightsFile } from "../engine/index.js";
-import { normalizePath, PathError } from "../engine/index.js";
 import type { ConfigRead, TreeConfig } from "./config.js";
 import { CONFIG_FILE, DEFAULT_CONFIG } from "./config.js";
 import type { IgnoreMatcher } from "./ignore.js";
-import { dirOf, RIGHTS_FILE_NAME } from "./parse-rights.js";
+import { RIGHTS_FILE_NAME } from "./parse-rights.js";
 import { compareStrings, hasErrors, NOWHERE, problem, sortProblems } from "./problems.js";
+import { checkDirName } from "./read-tree.js";
 import type { RightsFileRead, TreeSnapshot } from "./read-tree.js";
 import type { FilePlaces } from "./rights-places.js";
 import { TimeSlicer } from "./tree-fs.js";
@@ -63,17 +63,6 @@ export function sameContent(a: CachedFile | undefined, b: CachedFile | undefined
 function segmentOf(path: string, bytes: Buffer | null, problems: readonly Problem[]): Buffer {
   if (bytes === null) return Buffer.from(`${path}\0!${problems[0]?.code ?? ""}\0`);
   return Buffer.concat([Buffer.from(`${path}\0${bytes.length}\0`), bytes]);
-}
-
-// Keep in step with `readTree`: a rights file whose directory no tree path can spell (SPEC 1.4).
-function checkDirName(path: string): Problem | null {
-  try {
-    normalizePath(dirOf(path));
-    return null;
-  } catch (err) {
-    const why = err instanceof PathError ? err.message : String(err);
-    return problem("invalid_dir_name", path, NOWHERE, `its directory cannot be named by a tree path (${why}); rename the directory`);
-  }
 }
 
 /** How many entries are hashed between two looks at the clock. */
