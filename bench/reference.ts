@@ -27,8 +27,13 @@ function apply(rule: LevelRule | undefined, inherited: ReadonlySet<string>): Rea
   return next;
 }
 
+/** The reference's checker: `check` uses no `this`, so it may be taken off the object and passed alone. */
+export interface Reference extends Checker {
+  readonly check: (groups: readonly string[], access: Access, path: string) => boolean;
+}
+
 /** Builds the reference from the same parsed files `compile` takes (the root's file is required). */
-export function buildReference(files: readonly RightsFile[]): Checker {
+export function buildReference(files: readonly RightsFile[]): Reference {
   const byDir = new Map<string, Effective>();
   const sorted = files
     .map((file) => ({ file, segments: normalizePath(file.dir) }))
@@ -47,7 +52,7 @@ export function buildReference(files: readonly RightsFile[]): Checker {
   if (!byDir.has("")) throw new Error("the reference needs the root's rights file");
 
   return {
-    check(groups, access, path) {
+    check: (groups, access, path) => {
       const segments = normalizePath(path);
       let key = segments.join("/");
       let eff = byDir.get(key);

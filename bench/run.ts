@@ -117,7 +117,14 @@ interface Workload {
 }
 
 async function main(): Promise<void> {
-  const config = configure(process.argv.slice(2));
+  let config: Config;
+  try {
+    config = configure(process.argv.slice(2));
+  } catch (err) {
+    console.error(`bench: ${messageOf(err)}`);
+    process.exitCode = 2;
+    return;
+  }
   const results: Results = { machine: machine(), config, startedAt: new Date().toISOString(), engine: [], load: [], reload: [], http: null, skipped: [] };
   const temp = mkdtempSync(join(config.tmp, "treerights-bench-"));
   const cleanup = (): void => { rmSync(temp, { recursive: true, force: true }); };
