@@ -4,9 +4,10 @@ import { PathError } from "./errors.js";
 /** The longest path accepted, in UTF-8 bytes. */
 export const MAX_PATH_BYTES = 4096;
 
-const SLASH = 0x2f;
-const HASH_SEED = 0x811c9dc5;
-const HASH_PRIME = 0x01000193;
+export const SLASH = 0x2f;
+/** FNV-1a offset basis and prime of `segmentHash`. */
+export const HASH_SEED = 0x811c9dc5;
+export const HASH_PRIME = 0x01000193;
 
 /** The hash `scanPath` gives a segment: 32-bit FNV-1a over its UTF-16 units. */
 export function segmentHash(segment: string): number {
@@ -39,8 +40,7 @@ export type SegmentVisitor = (path: string, start: number, end: number, hash: nu
  * so a trie walk needs neither a substring nor a second pass over it.
  */
 export function scanPath(path: string, visit: SegmentVisitor): void {
-  if (typeof path !== "string") throw new PathError("path must be a string");
-  checkLength(path);
+  checkPath(path);
   const n = path.length;
   let start = 0;
   let hash = HASH_SEED;
@@ -53,7 +53,7 @@ export function scanPath(path: string, visit: SegmentVisitor): void {
     } else if (!isControl(c)) {
       hash = Math.imul(hash ^ c, HASH_PRIME);
     } else {
-      throw new PathError(`path \`${printable(path)}\` has a control character at offset ${i}`);
+      throw controlCharacter(path, i);
     }
   }
 }
@@ -68,8 +68,13 @@ export function canonicalPath(path: string): string {
   return formatPath(normalizePath(path));
 }
 
-// `.` is dropped, `..` is an error: it is never resolved.
-function isDotSegment(path: string, start: number, end: number): boolean {
+/** The error for a control character at `offset` in `path`. */
+export function controlCharacter(path: string, offset: number): PathError {
+  return new PathError(`path \`${printable(path)}\` has a control character at offset ${offset}`);
+}
+
+/** `path.slice(start, end)` is `.` (dropped); throws if it is `..`, which is never resolved. */
+export function isDotSegment(path: string, start: number, end: number): boolean {
   if (path.charCodeAt(start) !== DOT) return false;
   const len = end - start;
   if (len === 1) return true;
@@ -80,11 +85,13 @@ function isDotSegment(path: string, start: number, end: number): boolean {
 }
 
 /** C0 controls, DEL and C1 controls. */
-function isControl(c: number): boolean {
+export function isControl(c: number): boolean {
   return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 
-function checkLength(path: string): void {
+/** Throws `PathError` for a non-string or a path over `MAX_PATH_BYTES`. */
+export function checkPath(path: string): void {
+  if (typeof path !== "string") throw new PathError("path must be a string");
   // A UTF-16 unit is at most 3 UTF-8 bytes, so short strings need no count.
   if (path.length * 3 <= MAX_PATH_BYTES) return;
   if (path.length > MAX_PATH_BYTES || utf8Length(path) > MAX_PATH_BYTES) {

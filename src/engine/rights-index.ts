@@ -2,11 +2,11 @@
 import { TreeRightsError } from "./errors.js";
 import type { GroupSet } from "./group-set.js";
 import { applyRule, compareCodeUnits } from "./group-set.js";
-import { formatPath, normalizePath, scanPath } from "./path.js";
+import { formatPath, normalizePath } from "./path.js";
 import type { CheckedFile } from "./rights-file-check.js";
 import { revisionOf, sortedFiles } from "./rights-file-check.js";
 import type { ScopedRule, TrieNode } from "./trie.js";
-import { relativeTo } from "./trie.js";
+import { deepestIndexed, relativeTo } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import type {
   Access, EffectiveChange, ExplainStep, Explanation, IndexChanges, IndexedDirectory, Keyword, LevelRule,
@@ -130,26 +130,12 @@ export class CompiledIndex implements RightsIndex {
    * there, that set with the rules applied to each deeper prefix.
    */
   #lookup(path: string, access: Access): GroupSet {
-    let node = this.#root;
-    let walking = true;
-    // Assigned inside the callback; typed wide so the check below is not narrowed away.
-    let rest = null as string[] | null;
-    scanPath(path, (from, start, end, hash) => {
-      if (walking) {
-        const child = node.find(hash, from, start, end);
-        if (child !== undefined) {
-          node = child;
-          return;
-        }
-        walking = false;
-        // Only pattern rules can act below the deepest indexed directory.
-        if (node.scope.length === 0) return;
-        rest = [];
-      }
-      rest?.push(from.slice(start, end));
-    });
+    const node = deepestIndexed(this.#root, path);
     const set = effective(node, access);
-    return rest === null ? set : beyondIndex(node, rest, access, set.members);
+    // Only pattern rules can act below the deepest indexed directory.
+    if (node.scope.length === 0) return set;
+    const rest = normalizePath(path).slice(node.segments.length);
+    return rest.length === 0 ? set : beyondIndex(node, rest, access, set.members);
   }
 }
 

@@ -1,6 +1,6 @@
 /** The directory trie of a compiled index. */
 import type { GroupSet } from "./group-set.js";
-import { segmentHash } from "./path.js";
+import { HASH_PRIME, HASH_SEED, SLASH, checkPath, controlCharacter, isControl, isDotSegment, segmentHash } from "./path.js";
 import type { PatternRule, RightsFile } from "./types.js";
 
 /** A pattern rule with what it needs to be tested below its directory. */
@@ -31,14 +31,16 @@ export class TrieNode {
   readonly segments: readonly string[];
   /** The last segment (`""` for the root). */
   readonly name: string;
+  /** `segmentHash(name)`. */
+  readonly hash: number;
   // Open-addressing table over `children` for `find`, built on first use:
   // children are final by then (update only changes nodes it just made).
   slots: (TrieNode | undefined)[] | null = null;
-  hashes: Int32Array = NO_HASHES;
 
   constructor(segments: readonly string[], inherited: GroupSet) {
     this.segments = segments;
     this.name = segments.length === 0 ? "" : (segments[segments.length - 1] as string);
+    this.hash = segmentHash(this.name);
     this.read = inherited;
     this.write = inherited;
   }
@@ -53,7 +55,7 @@ export class TrieNode {
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const node = slots[i];
       if (node === undefined) return undefined;
-      if (this.hashes[i] === hash && sameName(node.name, path, start, end)) return node;
+      if (node.hash === hash && node.name.length === end - start && path.startsWith(node.name, start)) return node;
     }
   }
 
@@ -63,15 +65,11 @@ export class TrieNode {
     let size = 2;
     while (size < count * 2) size *= 2;
     const slots = new Array<TrieNode | undefined>(size).fill(undefined);
-    const hashes = new Int32Array(size);
-    for (const [name, node] of this.children ?? []) {
-      const hash = segmentHash(name);
-      let i = hash & (size - 1);
+    for (const node of this.children?.values() ?? []) {
+      let i = node.hash & (size - 1);
       while (slots[i] !== undefined) i = (i + 1) & (size - 1);
       slots[i] = node;
-      hashes[i] = hash;
     }
-    this.hashes = hashes;
     this.slots = slots;
     return slots;
   }
@@ -88,12 +86,42 @@ export class TrieNode {
   }
 }
 
-const NO_HASHES = new Int32Array(0);
-
-function sameName(name: string, path: string, start: number, end: number): boolean {
-  if (name.length !== end - start) return false;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) !== path.charCodeAt(start + i)) return false;
-  return true;
+/**
+ * Validates `path` (SPEC 1.4, as `normalizePath`) and returns the deepest
+ * indexed directory on it, in one pass: each segment is hashed only while
+ * the walk can still descend, and the rest of the path is only validated.
+ * The node's depth (`segments.length`) is how many normalized segments of
+ * `path` it matched.
+ */
+export function deepestIndexed(root: TrieNode, path: string): TrieNode {
+  checkPath(path);
+  const n = path.length;
+  let node = root;
+  // Whether a child of `node` can still match: only then is a segment hashed.
+  let walking = root.children !== null;
+  let start = 0;
+  let hash = HASH_SEED;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? path.charCodeAt(i) : SLASH;
+    if (c === SLASH) {
+      if (i > start && !isDotSegment(path, start, i) && walking) {
+        const child = node.find(hash, path, start, i);
+        if (child === undefined) {
+          walking = false;
+        } else {
+          node = child;
+          walking = child.children !== null;
+        }
+      }
+      start = i + 1;
+      hash = HASH_SEED;
+    } else if (isControl(c)) {
+      throw controlCharacter(path, i);
+    } else if (walking) {
+      hash = Math.imul(hash ^ c, HASH_PRIME);
+    }
+  }
+  return node;
 }
 
 /** The path of `segments` relative to the directory at `depth`, `/`-joined. */

@@ -5,6 +5,7 @@ import type { TreeHandle } from "../loader/index.js";
 import { AnswerCache } from "./answers.js";
 import { registerChangesRoute } from "./changes-route.js";
 import { registerDecisionRoutes } from "./decision-routes.js";
+import { useJsonParser } from "./json-body.js";
 import { createNotFoundHandler, handleError } from "./error-handler.js";
 import { registerOpsRoutes } from "./ops-routes.js";
 import type { ServerState } from "./ops-routes.js";
@@ -32,6 +33,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   app.setErrorHandler(handleError);
   // Only JSON bodies: fastify would otherwise parse text/plain into a string.
   app.removeContentTypeParser("text/plain");
+  useJsonParser(app);
 
   const routes = new Map<string, Set<string>>();
   app.addHook("onRoute", ({ url, method }) => {

@@ -9,8 +9,6 @@ import type { ApiErrorCode } from "./api-error.js";
 
 // Fastify's own errors that a caller provokes.
 const FASTIFY_CODES: Readonly<Record<string, readonly [number, ApiErrorCode, string]>> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, "invalid_json", "body is not valid JSON"],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, "invalid_json", "body is empty; send a JSON object"],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, "body_too_large", "body is larger than the server accepts"],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, "unsupported_media_type", "body must be sent as `application/json`"],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, "bad_request", "`content-length` does not match the body"],
@@ -36,8 +34,6 @@ export function toApiError(error: unknown): ApiError {
   if (isFastifyError(error)) {
     const known = FASTIFY_CODES[error.code];
     if (known !== undefined) return new ApiError(known[0], known[1], known[2]);
-    // JSON that secure-json-parse refuses (`__proto__` keys) is a caller error like any other bad JSON.
-    if (error instanceof SyntaxError && error.statusCode === 400) return new ApiError(400, "invalid_json", "body is not valid JSON");
     const status = error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       return new ApiError(status, "bad_request", firstLine(error.message));

@@ -1,0 +1,30 @@
+/**
+ * The JSON body parser: plain `JSON.parse`. Fastify's default runs
+ * secure-json-parse, which scans the whole text with two regular expressions
+ * for `__proto__` and `constructor` keys (~0.2 ms on a 1,000-check batch).
+ * Here no scan is needed: `JSON.parse` makes such a key an own property and
+ * never sets a prototype, every body schema has `additionalProperties:
+ * false`, so the key is refused as an unknown field (400 `invalid_body`),
+ * and no handler copies a body with `Object.assign` or a merge.
+ */
+import type { FastifyInstance } from "fastify";
+import { ApiError } from "./api-error.js";
+
+/** Replaces the `application/json` parser of `app`. */
+export function useJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    if (body.length === 0) {
+      done(new ApiError(400, "invalid_json", "body is empty; send a JSON object"), undefined);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body as string);
+    } catch {
+      done(new ApiError(400, "invalid_json", "body is not valid JSON"), undefined);
+      return;
+    }
+    done(null, parsed);
+  });
+}
