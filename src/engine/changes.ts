@@ -2,6 +2,8 @@
 import type { GroupSet } from "./group-set.js";
 import { compareCodeUnits } from "./group-set.js";
 import { formatPath } from "./path.js";
+import type { Steps } from "./steps.js";
+import { STEP_SIZE } from "./steps.js";
 import type { TrieNode } from "./trie.js";
 import type { Access, EffectiveChange } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
@@ -14,12 +16,14 @@ export type SetsAt = (segments: readonly string[], access: Access) => GroupSet;
  * per level. Subtrees shared by both tries (an incremental update shares
  * every untouched node) are skipped without a look.
  */
-export function effectiveChanges(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): EffectiveChange[] {
+export function* effectiveChanges(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): Steps<EffectiveChange[]> {
   const changes: EffectiveChange[] = [];
   const stack: [TrieNode | undefined, TrieNode | undefined][] = [[from, to]];
+  let visited = 0;
   for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
     const [a, b] = pair;
     if (a === b) continue;
+    if (++visited % STEP_SIZE === 0) yield;
     const segments = (a ?? b)?.segments ?? [];
     for (const access of ACCESS_LEVELS) {
       const before = a !== undefined ? levelOf(a, access) : fromAt(segments, access);

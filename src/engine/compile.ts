@@ -6,9 +6,12 @@ import type { CheckedFile } from "./rights-file-check.js";
 import { checkedFile, revisionOf, sortedFiles } from "./rights-file-check.js";
 import type { GlobMatcher } from "./trie-build.js";
 import { buildTrie } from "./trie-build.js";
+import type { Steps } from "./steps.js";
+import { STEP_SIZE, finish } from "./steps.js";
 import type { RightsFile, RightsIndex } from "./types.js";
 
 export type { GlobMatcher } from "./trie-build.js";
+export type { Steps } from "./steps.js";
 export { isGroupName } from "./rights-file-check.js";
 
 /** Options of `compile`. */
@@ -25,19 +28,26 @@ export interface CompileOptions {
  * rules or the root has no rights file.
  */
 export function compile(files: Iterable<RightsFile>, options: CompileOptions = {}): RightsIndex {
+  return finish(compileSteps(files, options));
+}
+
+/**
+ * `compile` in steps, each a bounded amount of work (see `Steps`): for a
+ * caller that keeps serving while a large tree compiles. The files must not
+ * change until the last step.
+ */
+export function* compileSteps(files: Iterable<RightsFile>, options: CompileOptions = {}): Steps<RightsIndex> {
   const byDir = new Map<string, CheckedFile>();
+  let seen = 0;
   for (const given of files) {
+    if (++seen % STEP_SIZE === 0) yield;
     const checked = checkedFile(given);
     if (byDir.has(checked.file.dir)) {
       throw new TreeRightsError("invalid_rights", `two rights files for directory \`${formatPath(checked.segments)}\``);
     }
     byDir.set(checked.file.dir, checked);
   }
-  return build(byDir, options);
-}
-
-function build(byDir: ReadonlyMap<string, CheckedFile>, options: CompileOptions): CompiledIndex {
-  const root = buildTrie(byDir, options.matcher);
+  const root = yield* buildTrie(byDir, options.matcher);
   const revision = options.revision ?? revisionOf(sortedFiles(byDir.values()).map((e) => e.file));
   return new CompiledIndex(root, revision, byDir, options.matcher);
 }

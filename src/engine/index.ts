@@ -4,8 +4,9 @@
  */
 
 // Compiling and deciding
-export { compile, isGroupName } from "./compile.js";
-export type { CompileOptions, GlobMatcher } from "./compile.js";
+export { compile, compileSteps, isGroupName } from "./compile.js";
+export type { CompileOptions, GlobMatcher, Steps } from "./compile.js";
+export { finish } from "./steps.js";
 
 // Effective diff between two indexes, and the risky changes in it
 export { diffIndexes } from "./diff.js";

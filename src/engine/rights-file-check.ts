@@ -3,6 +3,8 @@ import { TreeRightsError } from "./errors.js";
 import { compareCodeUnits } from "./group-set.js";
 import { contentHash } from "./hash.js";
 import { normalizePath } from "./path.js";
+import type { Steps } from "./steps.js";
+import { sortSteps } from "./steps.js";
 import type { LevelRule, PatternRule, RightsFile } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
 
@@ -32,7 +34,16 @@ export function removedDir(dir: string): string[] {
  * then by path, so the order (and the revision) does not depend on the caller's.
  */
 export function sortedFiles(files: Iterable<CheckedFile>): CheckedFile[] {
-  return [...files].sort((a, b) => a.segments.length - b.segments.length || compareCodeUnits(a.file.dir, b.file.dir));
+  return [...files].sort(parentsFirst);
+}
+
+/** `sortedFiles`, in steps. */
+export function sortedFilesSteps(files: Iterable<CheckedFile>): Steps<CheckedFile[]> {
+  return sortSteps(files, parentsFirst);
+}
+
+function parentsFirst(a: CheckedFile, b: CheckedFile): number {
+  return a.segments.length - b.segments.length || compareCodeUnits(a.file.dir, b.file.dir);
 }
 
 /** The default revision: a content hash of the files in canonical order. */

@@ -13,6 +13,8 @@ import type {
   RightsFile, RightsIndex, WhereResult,
 } from "./types.js";
 import { applyChanges } from "./update.js";
+import type { Steps } from "./steps.js";
+import { finish } from "./steps.js";
 import { effectiveChanges } from "./changes.js";
 import { whereHeld } from "./where.js";
 
@@ -41,12 +43,20 @@ export class CompiledIndex implements RightsIndex {
   }
 
   update(changes: IndexChanges, options: { readonly revision?: string } = {}): RightsIndex {
-    const next = applyChanges({ root: this.#root, byDir: this.#byDir }, changes, this.#matcher);
+    return finish(this.updateSteps(changes, options));
+  }
+
+  *updateSteps(changes: IndexChanges, options: { readonly revision?: string } = {}): Steps<RightsIndex> {
+    const next = yield* applyChanges({ root: this.#root, byDir: this.#byDir }, changes, this.#matcher);
     const revision = options.revision ?? revisionOf(sortedFiles(next.byDir.values()).map((e) => e.file));
     return new CompiledIndex(next.root, revision, next.byDir, this.#matcher);
   }
 
   changesSince(previous: RightsIndex): EffectiveChange[] {
+    return finish(this.changesSinceSteps(previous));
+  }
+
+  changesSinceSteps(previous: RightsIndex): Steps<EffectiveChange[]> {
     if (!(previous instanceof CompiledIndex)) {
       throw new TreeRightsError("invalid_option", "`changesSince` needs an index made by `compile` or `update`");
     }

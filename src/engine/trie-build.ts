@@ -2,7 +2,9 @@
 import { TreeRightsError } from "./errors.js";
 import { GroupSetPool } from "./group-set.js";
 import type { CheckedFile } from "./rights-file-check.js";
-import { sortedFiles } from "./rights-file-check.js";
+import { sortedFilesSteps } from "./rights-file-check.js";
+import type { Steps } from "./steps.js";
+import { STEP_SIZE } from "./steps.js";
 import type { ScopedRule } from "./trie.js";
 import { TrieNode, relativeTo } from "./trie.js";
 import type { RightsFile } from "./types.js";
@@ -10,25 +12,27 @@ import type { RightsFile } from "./types.js";
 /** Builds a test for a glob of a pattern rule; the loader passes micromatch with `dot: true`. */
 export type GlobMatcher = (glob: string) => (relative: string) => boolean;
 
-/** The whole trie of checked files keyed by directory; throws when the root has no file. */
-export function buildTrie(byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined): TrieNode {
+/** The whole trie of checked files keyed by directory, in steps; throws when the root has no file. */
+export function* buildTrie(byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined): Steps<TrieNode> {
   if (!byDir.has("")) {
     throw new TreeRightsError("invalid_rights", "the tree root has no rights file; the root `access.rights` is mandatory");
   }
   const pool = new GroupSetPool();
   const root = new TrieNode([], pool.of([]));
-  placeFiles(root, byDir.values());
-  computeSets(root, pool, matcher);
+  yield* placeFiles(root, byDir.values());
+  yield* computeSets(root, pool, matcher);
   return root;
 }
 
 /** Creates the nodes of `files` below `start` (each file's dir must be at or below it) and sets their files. */
-export function placeFiles(start: TrieNode, files: Iterable<CheckedFile>): void {
+export function* placeFiles(start: TrieNode, files: Iterable<CheckedFile>): Steps<void> {
   const depth = start.segments.length;
-  for (const { file, segments } of sortedFiles(files)) {
+  let placed = 0;
+  for (const { file, segments } of yield* sortedFilesSteps(files)) {
     let node = start;
     for (let i = depth; i < segments.length; i++) node = node.child(segments[i] as string);
     node.file = file;
+    if (++placed % STEP_SIZE === 0) yield;
   }
 }
 
@@ -37,9 +41,11 @@ export function placeFiles(start: TrieNode, files: Iterable<CheckedFile>): void 
  * before children (SPEC 1.2 and 1.3). `start` must already hold what it
  * inherits (see `inherit`); its own file is applied here.
  */
-export function computeSets(start: TrieNode, pool: GroupSetPool, matcher: GlobMatcher | undefined): void {
+export function* computeSets(start: TrieNode, pool: GroupSetPool, matcher: GlobMatcher | undefined): Steps<void> {
   const stack: TrieNode[] = [start];
+  let visited = 0;
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (++visited % STEP_SIZE === 0) yield;
     const file = node.file;
     if (file !== null) {
       node.read = pool.apply(file.READ, node.read);

@@ -180,6 +180,13 @@ export interface RightsIndex {
    */
   update(changes: IndexChanges, options?: { readonly revision?: string }): RightsIndex;
   /**
+   * `update` in steps: each `next()` does a bounded amount of work (a few
+   * hundred directories or files) and the last returns the new index. For a
+   * caller that keeps answering while the root's file change rebuilds the
+   * whole trie: drive it and yield to the event loop between steps.
+   */
+  updateSteps(changes: IndexChanges, options?: { readonly revision?: string }): Generator<void, RightsIndex, void>;
+  /**
    * Every indexed directory (of either index) whose effective groups differ
    * from `previous`, per level, sorted by path. Directories that are not
    * indexed answer like their deepest indexed ancestor, so this is complete
@@ -187,4 +194,6 @@ export interface RightsIndex {
    * made from `previous` by `update`: shared subtrees are skipped.
    */
   changesSince(previous: RightsIndex): EffectiveChange[];
+  /** `changesSince` in steps, as `updateSteps`. */
+  changesSinceSteps(previous: RightsIndex): Generator<void, EffectiveChange[], void>;
 }

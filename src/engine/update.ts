@@ -9,6 +9,7 @@ import { checkedFile, removedDir } from "./rights-file-check.js";
 import { TrieNode } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import { buildTrie, computeSets, inherit, placeFiles } from "./trie-build.js";
+import type { Steps } from "./steps.js";
 import type { IndexChanges } from "./types.js";
 
 /** The parts of an index that `update` rebuilds. */
@@ -18,11 +19,11 @@ export interface TrieState {
 }
 
 /**
- * Applies `changes` to `state` without touching it. Directories whose file
- * changed are rebuilt whole with their subtrees; their ancestors are copied
- * (path copying) and everything else is shared.
+ * Applies `changes` to `state` without touching it, in steps. Directories
+ * whose file changed are rebuilt whole with their subtrees; their ancestors
+ * are copied (path copying) and everything else is shared.
  */
-export function applyChanges(state: TrieState, changes: IndexChanges, matcher: GlobMatcher | undefined): TrieState {
+export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: GlobMatcher | undefined): Steps<TrieState> {
   const byDir = new Map(state.byDir);
   const touched: (readonly string[])[] = [];
   for (const dir of changes.remove ?? []) {
@@ -36,7 +37,7 @@ export function applyChanges(state: TrieState, changes: IndexChanges, matcher: G
     touched.push(checked.segments);
   }
   const tops = outermost(touched);
-  if (tops.some((t) => t.length === 0)) return { root: buildTrie(byDir, matcher), byDir };
+  if (tops.some((t) => t.length === 0)) return { root: yield* buildTrie(byDir, matcher), byDir };
   if (!byDir.has("")) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
 
   const pool = new GroupSetPool();
@@ -55,8 +56,8 @@ export function applyChanges(state: TrieState, changes: IndexChanges, matcher: G
     }
     const node = new TrieNode(top, parent.read);
     inherit(node, parent, pool);
-    placeFiles(node, files);
-    computeSets(node, pool, matcher);
+    yield* placeFiles(node, files);
+    yield* computeSets(node, pool, matcher);
     parent.children ??= new Map();
     parent.children.set(name, node);
   }

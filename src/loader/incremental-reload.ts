@@ -6,7 +6,7 @@
  */
 import type { EffectiveChange, Problem, RightsFile, RightsIndex } from "../engine/index.js";
 import { TreeRightsError } from "../engine/index.js";
-import { compileSnapshot } from "./compile-snapshot.js";
+import { compileSnapshotInSlices } from "./compile-snapshot.js";
 import { CONFIG_FILE } from "./config.js";
 import type { CachedFile, RightsCache } from "./incremental-cache.js";
 import { sameContent } from "./incremental-cache.js";
@@ -33,8 +33,8 @@ export interface LoadedTree {
   readonly revision: string;
   /** Rights files whose bytes differ from those of the previous index, sorted. */
   readonly changedFiles: readonly string[];
-  /** `index.changesSince(previous)` (empty for the first load), computed on first call: swap first, count after. */
-  readonly changes: () => readonly EffectiveChange[];
+  /** `index.changesSince(previous)` (empty for the first load), computed in slices on first call. */
+  readonly changes: () => Promise<readonly EffectiveChange[]>;
   /** The index shares nothing with the previous one (a first load, a full compile, a root file change). */
   readonly rebuilt: boolean;
 }
@@ -111,11 +111,9 @@ export class IncrementalLoader {
     const previous = this.#index;
     if (previous !== null && delta.changed.length === 0 && previous.revision === revision && !this.#recompile) {
       this.#stale.clear();
-      return { ok: true, index: previous, revision, changedFiles: [], changes: () => [], rebuilt: false };
+      return { ok: true, index: previous, revision, changedFiles: [], changes: () => Promise.resolve([]), rebuilt: false };
     }
-    // `update` cannot be sliced: it starts a slice of its own.
-    await slicer.pause();
-    const built = this.#build(cache, previous, delta, revision);
+    const built = await this.#build(cache, previous, delta, revision, slicer);
     if (!built.ok) return built;
     for (const path of this.#stale) {
       const entry = cache.get(path);
@@ -173,29 +171,30 @@ export class IncrementalLoader {
    * when the update is refused (a compile failure then rejects the tree).
    * Either way the tree-wide checks of a full load (`exclusive_write`) hold.
    */
-  #build(cache: RightsCache, previous: RightsIndex | null, delta: IndexDelta, revision: string): LoadOutcome {
-    const loaded = (index: RightsIndex, rebuilt: boolean, changes: () => readonly EffectiveChange[]): LoadedTree =>
+  async #build(cache: RightsCache, previous: RightsIndex | null, delta: IndexDelta, revision: string, slicer: TimeSlicer): Promise<LoadOutcome> {
+    const loaded = (index: RightsIndex, rebuilt: boolean, changes: () => Promise<readonly EffectiveChange[]>): LoadedTree =>
       ({ ok: true, index, revision, changedFiles: Object.freeze(delta.changed), changes: once(changes), rebuilt });
+    const changesFrom = (index: RightsIndex) => (): Promise<readonly EffectiveChange[]> =>
+      previous === null ? Promise.resolve([]) : new TimeSlicer(RELOAD_SLICE_MS).run(index.changesSinceSteps(previous));
     if (previous !== null && !this.#recompile) {
       let next: RightsIndex | null = null;
       try {
-        next = previous.update({ upsert: delta.upsert, remove: delta.remove }, { revision });
+        next = await slicer.run(previous.updateSteps({ upsert: delta.upsert, remove: delta.remove }, { revision }));
       } catch (err) {
         // When in doubt, compile from scratch: it reports exactly what a full load would.
         if (!(err instanceof TreeRightsError)) throw err;
       }
       if (next !== null) {
-        const updated = next;
-        const changes = once(() => updated.changesSince(previous));
-        const conflicts = mayConflict(cache, changes, delta) ? exclusiveWrites(next, cache.config, cache.snapshot(revision).places) : [];
+        const changes = once(changesFrom(next));
+        const conflicts = (await mayConflict(cache, changes, delta)) ? exclusiveWrites(next, cache.config, cache.snapshot(revision).places) : [];
         if (conflicts.length > 0) return { ok: false, revision, problems: sortProblems([...cache.problems(), ...conflicts]) };
         // `update` rebuilds the whole trie when the root's file changes.
         return loaded(next, delta.changed.includes(RIGHTS_FILE_NAME), changes);
       }
     }
-    const { index, problems } = compileSnapshot(cache.snapshot(revision));
+    const { index, problems } = await compileSnapshotInSlices(cache.snapshot(revision), slicer);
     if (index === null) return { ok: false, revision, problems };
-    return loaded(index, true, () => (previous === null ? [] : index.changesSince(previous)));
+    return loaded(index, true, changesFrom(index));
   }
 }
 
@@ -205,11 +204,11 @@ export class IncrementalLoader {
  * gained WRITE for an exclusive group in a changed directory, or a changed
  * file's pattern rules (whose reach `changesSince` does not cover) did it.
  */
-function mayConflict(cache: RightsCache, changes: () => readonly EffectiveChange[], delta: IndexDelta): boolean {
+async function mayConflict(cache: RightsCache, changes: () => Promise<readonly EffectiveChange[]>, delta: IndexDelta): Promise<boolean> {
   const exclusive = new Set(cache.config.exclusive.flat());
   if (exclusive.size === 0) return false;
   if (delta.patterns) return true;
-  return changes().some((c) => c.access === "WRITE" && c.added.some((g) => exclusive.has(g)));
+  return (await changes()).some((c) => c.access === "WRITE" && c.added.some((g) => exclusive.has(g)));
 }
 
 /** `compute`, run on the first call only. */

@@ -222,7 +222,7 @@ class LiveTree implements TreeHandle {
     // Counted before the swap, so status, history and index change together; after a rebuild this visits the whole tree, in slices.
     const counts = previous === null
       ? { added: 0, removed: 0 }
-      : outcome.rebuilt ? await countGrants(outcome.index, previous, new TimeSlicer(RELOAD_SLICE_MS)) : countChanges(outcome.changes());
+      : outcome.rebuilt ? await countGrants(outcome.index, previous, new TimeSlicer(RELOAD_SLICE_MS)) : countChanges(await outcome.changes());
     if (this.#isClosing()) return;
     this.#rejected = null;
     this.#commit = head;

@@ -7,6 +7,7 @@
 import type { Dirent, Stats } from "node:fs";
 import { closeSync, fstatSync, lstatSync, openSync, readSync, readdir, readdirSync } from "node:fs";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Steps } from "../engine/index.js";
 
 /**
  * The synchronous calls used to walk and read a tree. Synchronous calls in
@@ -64,5 +65,14 @@ export class TimeSlicer {
   async pause(): Promise<void> {
     await nextTurn();
     this.#start = performance.now();
+  }
+
+  /** Runs engine `steps` to the end, pausing whenever a slice has run for its budget. */
+  async run<T>(steps: Steps<T>): Promise<T> {
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+      if (this.due()) await this.pause();
+    }
   }
 }

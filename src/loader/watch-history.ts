@@ -58,9 +58,10 @@ export async function countGrants(next: RightsIndex, previous: RightsIndex, slic
     if (++n % 64 === 0 && slicer.due()) await slicer.pause();
   }
   for (const dir of previous.directories()) {
+    // Before the `continue`: a pass over directories that are all seen must yield too.
+    if (++n % 64 === 0 && slicer.due()) await slicer.pause();
     if (seen.has(dir.path)) continue;
     for (const access of ACCESS_LEVELS) compare(next.groupsFor(access, dir.path), access === "READ" ? dir.read : dir.write);
-    if (++n % 64 === 0 && slicer.due()) await slicer.pause();
   }
   return { added, removed };
 }

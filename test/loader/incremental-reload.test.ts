@@ -150,8 +150,8 @@ describe("incremental reload", () => {
     const next = await loadChanges(loader, [{ kind: "file", path: "b/access.rights", removed: false }]);
     expect(first.ok && next.ok).toBe(true);
     if (!first.ok || !next.ok) return;
-    expect(next.changes()).toEqual([{ path: "/b", access: "READ", added: ["guest", "qa"], removed: [] }]);
-    expect(next.changes()).toEqual(next.index.changesSince(first.index));
+    expect(await next.changes()).toEqual([{ path: "/b", access: "READ", added: ["guest", "qa"], removed: [] }]);
+    expect(await next.changes()).toEqual(next.index.changesSince(first.index));
     expect(next.rebuilt).toBe(false);
   });
 
@@ -201,7 +201,7 @@ describe("incremental reload", () => {
     await put(root, "a/x/access.rights", rights(["deep"]));
     const outcome = await loader.load(null);
     expect(outcome.ok && outcome.changedFiles).toEqual(["a/x/access.rights"]);
-    expect(outcome.ok && outcome.changes().map((c) => `${c.access} ${c.path}`)).toEqual(["READ /a/x", "WRITE /a/x"]);
+    expect(outcome.ok && (await outcome.changes()).map((c) => `${c.access} ${c.path}`)).toEqual(["READ /a/x", "WRITE /a/x"]);
     expect(outcome.ok && outcome.rebuilt).toBe(false);
   });
 });

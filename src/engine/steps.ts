@@ -1,0 +1,45 @@
+/**
+ * Work in steps: long engine operations (a rebuild after the root's file
+ * changed, a compile) are generators that yield after a bounded amount of
+ * work, so that a caller with an event loop can let other work run between
+ * steps. The engine itself never waits; `finish` runs every step at once.
+ */
+
+/** Work of one kind (directories visited, files placed, items sorted) between two yields. */
+export const STEP_SIZE = 256;
+
+/** A computation in steps: each `next()` does at most a few `STEP_SIZE` units of work. */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs `steps` to the end and returns their result. */
+export function finish<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** A stable sort of a copy of `items` (bottom-up merge sort), yielding every `STEP_SIZE * 16` moves. */
+export function* sortSteps<T>(items: Iterable<T>, compare: (a: T, b: T) => number): Steps<T[]> {
+  let from = [...items];
+  const n = from.length;
+  let to = new Array<T>(n);
+  let moves = 0;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      for (let k = lo; k < hi; k++) {
+        to[k] = j >= hi || (i < mid && compare(from[i] as T, from[j] as T) <= 0) ? (from[i++] as T) : (from[j++] as T);
+        if (++moves === STEP_SIZE * 16) {
+          moves = 0;
+          yield;
+        }
+      }
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}

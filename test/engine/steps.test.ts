@@ -1,0 +1,84 @@
+/** Work in steps: the same results as the one-call forms, in bounded pieces. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Access, RightsFile, RightsIndex, Steps } from "../../src/engine/index.js";
+import { compile, compileSteps, finish } from "../../src/engine/index.js";
+import { STEP_SIZE, sortSteps } from "../../src/engine/steps.js";
+import { generateTree } from "../../bench/workload.js";
+import { treeArb } from "../support/arbitraries.js";
+
+/** Runs `steps` to the end, counting the yields between steps. */
+function count<T>(steps: Steps<T>): { value: T; yields: number } {
+  let yields = 0;
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return { value: step.value, yields };
+    yields++;
+  }
+}
+
+function answers(index: RightsIndex, dirs: readonly (readonly string[])[]): string[] {
+  return dirs.flatMap((d) => (["READ", "WRITE"] as Access[]).map((a) => `${a} /${d.join("/")}: ${index.groupsFor(a, `/${d.join("/")}`).join(",")}`));
+}
+
+describe("sortSteps", () => {
+  it("sorts like Array.prototype.sort (stable), however it is cut into steps", () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ key: fc.integer({ min: 0, max: 20 }), at: fc.nat() }), { maxLength: 300 }), (items) => {
+        const byKey = (a: { key: number }, b: { key: number }): number => a.key - b.key;
+        expect(finish(sortSteps(items, byKey))).toEqual([...items].sort(byKey));
+      }),
+    );
+  });
+
+  it("yields while merging long runs and leaves its input alone", () => {
+    const items = Array.from({ length: STEP_SIZE * 64 }, (_, i) => (i * 7919) % 1000);
+    const before = [...items];
+    const { value, yields } = count(sortSteps(items, (a, b) => a - b));
+    expect(value).toEqual([...items].sort((a, b) => a - b));
+    expect(items).toEqual(before);
+    // log2(16,384) = 14 passes of 16,384 moves, one yield per 4,096 moves.
+    expect(yields).toBe(Math.floor((14 * items.length) / (STEP_SIZE * 16)));
+  });
+});
+
+describe("compileSteps and updateSteps", () => {
+  it("give the index compile and update give, on generated trees", () => {
+    fc.assert(
+      fc.property(treeArb({ maxPaths: 8 }), fc.nat(), (tree, pick) => {
+        const stepped = finish(compileSteps(tree.files));
+        const whole = compile(tree.files);
+        expect(stepped.revision).toBe(whole.revision);
+        expect(answers(stepped, tree.dirs)).toEqual(answers(whole, tree.dirs));
+        const file = tree.files[pick % tree.files.length] as RightsFile;
+        const changes = { upsert: [{ ...file, READ: { override: ["edited"] } }] };
+        const updated = finish(whole.updateSteps(changes));
+        expect(updated.revision).toBe(whole.update(changes).revision);
+        expect(answers(updated, tree.dirs)).toEqual(answers(whole.update(changes), tree.dirs));
+        expect(finish(updated.changesSinceSteps(whole))).toEqual(updated.changesSince(whole));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("cut a root-file rebuild of a large tree into many bounded steps", () => {
+    const spec = generateTree({ dirs: 20_000, seed: 3 });
+    const compiled = count(compileSteps(spec.files));
+    // Checking, sorting, placing and computing each yield at least once per STEP_SIZE files or directories.
+    expect(compiled.yields).toBeGreaterThan((3 * spec.files.length) / STEP_SIZE);
+    const root = spec.files.find((f) => f.dir === "" || f.dir === "/") as RightsFile;
+    const rebuilt = count(compiled.value.updateSteps({ upsert: [{ ...root, READ: { override: ["only-this"] } }] }));
+    expect(rebuilt.yields).toBeGreaterThan((2 * spec.files.length) / STEP_SIZE);
+    expect(rebuilt.value.groupsFor("READ", "/no/such/dir")).toEqual(["only-this"]);
+    const changes = count(rebuilt.value.changesSinceSteps(compiled.value));
+    expect(changes.yields).toBeGreaterThan(spec.files.length / STEP_SIZE);
+    expect(changes.value).toEqual(rebuilt.value.changesSince(compiled.value));
+  });
+
+  it("throw a compile error from the step that meets it, and leave the old index answering", () => {
+    const index = compile([{ dir: "/", READ: { include: ["ops"] } }]);
+    expect(() => finish(compileSteps([{ dir: "/a" }]))).toThrow(/root has no rights file/);
+    expect(() => finish(index.updateSteps({ remove: ["/"] }))).toThrow(/root/);
+    expect(index.check(["ops"], "READ", "/a")).toBe(true);
+  });
+});
