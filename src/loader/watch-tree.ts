@@ -8,6 +8,14 @@ import { ignoreMatcher } from "./ignore.js";
 import { RIGHTS_FILE } from "./read-tree.js";
 import type { TreeChange } from "./watch-changes.js";
 
+/**
+ * How long after chokidar reports a new directory it is reported once more, in ms.
+ * chokidar lists a new directory before it watches it (paulmillr/chokidar#1112, #1471):
+ * a file created in between is never reported, and a reload that walked the
+ * directory before the file appeared would keep the tree without it.
+ */
+export const NEW_DIR_RECHECK_MS = 250;
+
 /** Creates the chokidar watcher; tests swap it to inject failures. */
 export type WatcherFactory = (root: string, options: ChokidarOptions) => FSWatcher;
 
@@ -90,10 +98,25 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
     ignored: watchIgnore(root, options.ignore),
   });
   let failed = false;
+  const rechecks = new Set<NodeJS.Timeout>();
+  const stopRechecks = (): void => {
+    for (const timer of rechecks) clearTimeout(timer);
+    rechecks.clear();
+  };
   const fail = (error: Error): void => {
     if (failed) return;
     failed = true;
+    stopRechecks();
     listener.failed(error);
+  };
+  // Walking the directory again once chokidar watches it finds what its listing missed (re-reads are idempotent).
+  const recheck = (change: TreeChange): void => {
+    const timer = setTimeout(() => {
+      rechecks.delete(timer);
+      if (!failed) listener.change(change);
+    }, NEW_DIR_RECHECK_MS);
+    timer.unref();
+    rechecks.add(timer);
   };
   watcher.on("all", (event, file) => {
     if (failed) return;
@@ -102,7 +125,9 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
       return;
     }
     const change = treeChange(event, path.relative(root, file).split(path.sep).join("/"));
-    if (change !== null) listener.change(change);
+    if (change === null) return;
+    listener.change(change);
+    if (change.kind === "dir" && !change.removed) recheck(change);
   });
   // chokidar re-attaches a file's watch after a rename-over, and can miss a second one meanwhile; the
   // directory's own watch still sees the name change, so raw events are a second source (re-reads are idempotent).
@@ -124,6 +149,7 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
   return {
     close: () => {
       failed = true;
+      stopRechecks();
       closing ??= watcher.close();
       return closing;
     },
