@@ -103,7 +103,10 @@ export function deepestIndexed(root: TrieNode, path: string): TrieNode {
   let hash = HASH_SEED;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? path.charCodeAt(i) : SLASH;
-    if (c === SLASH) {
+    // Most characters of a path: printable ASCII above `/`.
+    if (c > SLASH && c < 0x7f) {
+      if (walking) hash = Math.imul(hash ^ c, HASH_PRIME);
+    } else if (c === SLASH) {
       if (i > start && !isDotSegment(path, start, i) && walking) {
         const child = node.find(hash, path, start, i);
         if (child === undefined) {
