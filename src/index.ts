@@ -13,7 +13,7 @@ export type {
 } from "./loader/index.js";
 
 // The pure engine: compile parsed files, decide, explain, list holders
-export { compile, compileSteps, finish, normalizePath, formatPath, canonicalPath, ACCESS_LEVELS } from "./engine/index.js";
+export { compile, compileSteps, runSteps, normalizePath, formatPath, canonicalPath, ACCESS_LEVELS } from "./engine/index.js";
 export type {
   Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
   Explanation, ExplainStep, RightsIndex, CompileOptions, GlobMatcher, Steps,

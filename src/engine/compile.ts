@@ -7,7 +7,7 @@ import { checkedFile, revisionOf, sortedFiles } from "./rights-file-check.js";
 import type { GlobMatcher } from "./trie-build.js";
 import { buildTrie } from "./trie-build.js";
 import type { Steps } from "./steps.js";
-import { STEP_SIZE, finish } from "./steps.js";
+import { STEP_SIZE, runSteps } from "./steps.js";
 import type { RightsFile, RightsIndex } from "./types.js";
 
 export type { GlobMatcher } from "./trie-build.js";
@@ -28,7 +28,7 @@ export interface CompileOptions {
  * rules or the root has no rights file.
  */
 export function compile(files: Iterable<RightsFile>, options: CompileOptions = {}): RightsIndex {
-  return finish(compileSteps(files, options));
+  return runSteps(compileSteps(files, options));
 }
 
 /**

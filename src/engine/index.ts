@@ -6,7 +6,7 @@
 // Compiling and deciding
 export { compile, compileSteps, isGroupName } from "./compile.js";
 export type { CompileOptions, GlobMatcher, Steps } from "./compile.js";
-export { finish } from "./steps.js";
+export { runSteps } from "./steps.js";
 
 // Effective diff between two indexes, and the risky changes in it
 export { diffIndexes } from "./diff.js";

@@ -14,7 +14,7 @@ import type {
 } from "./types.js";
 import { applyChanges } from "./update.js";
 import type { Steps } from "./steps.js";
-import { finish } from "./steps.js";
+import { runSteps } from "./steps.js";
 import { effectiveChanges } from "./changes.js";
 import { whereHeld } from "./where.js";
 
@@ -43,7 +43,7 @@ export class CompiledIndex implements RightsIndex {
   }
 
   update(changes: IndexChanges, options: { readonly revision?: string } = {}): RightsIndex {
-    return finish(this.updateSteps(changes, options));
+    return runSteps(this.updateSteps(changes, options));
   }
 
   *updateSteps(changes: IndexChanges, options: { readonly revision?: string } = {}): Steps<RightsIndex> {
@@ -53,7 +53,7 @@ export class CompiledIndex implements RightsIndex {
   }
 
   changesSince(previous: RightsIndex): EffectiveChange[] {
-    return finish(this.changesSinceSteps(previous));
+    return runSteps(this.changesSinceSteps(previous));
   }
 
   changesSinceSteps(previous: RightsIndex): Steps<EffectiveChange[]> {

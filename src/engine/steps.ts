@@ -2,17 +2,23 @@
  * Work in steps: long engine operations (a rebuild after the root's file
  * changed, a compile) are generators that yield after a bounded amount of
  * work, so that a caller with an event loop can let other work run between
- * steps. The engine itself never waits; `finish` runs every step at once.
+ * steps. The engine itself never waits; `runSteps` runs every step at once.
  */
 
 /** Work of one kind (directories visited, files placed, items sorted) between two yields. */
 export const STEP_SIZE = 256;
 
-/** A computation in steps: each `next()` does at most a few `STEP_SIZE` units of work. */
+/**
+ * A computation in steps: each `next()` does at most a few `STEP_SIZE` units
+ * of trie work (directories visited, files placed, items sorted). A few
+ * linear passes over the map of files run within one step: copying it,
+ * finding the files below a changed directory, and hashing every file when
+ * no revision is given (pass one, as the loader does, to avoid that pass).
+ */
 export type Steps<T> = Generator<void, T, void>;
 
 /** Runs `steps` to the end and returns their result. */
-export function finish<T>(steps: Steps<T>): T {
+export function runSteps<T>(steps: Steps<T>): T {
   for (;;) {
     const step = steps.next();
     if (step.done === true) return step.value;

@@ -107,7 +107,9 @@ export function deepestIndexed(root: TrieNode, path: string): TrieNode {
     if (c > SLASH && c < 0x7f) {
       if (walking) hash = Math.imul(hash ^ c, HASH_PRIME);
     } else if (c === SLASH) {
-      if (i > start && !isDotSegment(path, start, i) && walking) {
+      // Every segment is checked, walking or not: `isDotSegment` throws on `..`.
+      const kept = i > start && !isDotSegment(path, start, i);
+      if (kept && walking) {
         const child = node.find(hash, path, start, i);
         if (child === undefined) {
           walking = false;

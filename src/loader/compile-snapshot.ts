@@ -4,7 +4,7 @@
  * the compiled index (`exclusive_write`).
  */
 import type { Problem, RightsIndex, Steps } from "../engine/index.js";
-import { TreeRightsError, compileSteps, finish } from "../engine/index.js";
+import { TreeRightsError, compileSteps, runSteps } from "../engine/index.js";
 import { globMatcher } from "./glob.js";
 import { exclusiveWrites } from "./lint-exclusive.js";
 import { NOWHERE, hasErrors, problem, sortProblems } from "./problems.js";
@@ -18,7 +18,7 @@ import type { TimeSlicer } from "./tree-fs.js";
  * is `null` on any error.
  */
 export function compileSnapshot(snapshot: TreeSnapshot): CompiledSnapshot {
-  return usable(finish(compileTreeSteps(snapshot)));
+  return usable(runSteps(compileTreeSteps(snapshot)));
 }
 
 /** `compileSnapshot` in slices of `slicer`'s budget, yielding to the event loop between them. */
@@ -47,7 +47,7 @@ export interface CompiledTree {
  * tree-wide checks (`exclusive_write`) found errors, so lint can go on.
  */
 export function compileTree(snapshot: TreeSnapshot): CompiledTree {
-  return finish(compileTreeSteps(snapshot));
+  return runSteps(compileTreeSteps(snapshot));
 }
 
 function* compileTreeSteps(snapshot: TreeSnapshot): Steps<CompiledTree> {

@@ -182,6 +182,10 @@ class LiveTree implements TreeHandle {
         this.#scheduler.notify(); // git is mid-checkout: look again after another debounce
         return;
       }
+      if (!forced && this.#watcher.settling()) {
+        this.#scheduler.notify(); // a new directory is walked again shortly: reload once, with it complete
+        return;
+      }
       if (!forced && this.#gitWasBusy) {
         // Git has just finished: give the watcher one more debounce to report the last files it wrote.
         this.#gitWasBusy = false;

@@ -69,6 +69,11 @@ export class WatchSupervisor {
     return this.#status;
   }
 
+  /** True while a new directory waits for its second walk: a reload now could miss a file in it. */
+  settling(): boolean {
+    return this.#watcher?.settling() ?? false;
+  }
+
   /** True while git rewrites the tree (its index lock is held), so a reload would see half a checkout. */
   gitBusy(): Promise<boolean> {
     return this.#git.busy();

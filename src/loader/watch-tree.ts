@@ -13,6 +13,8 @@ import type { TreeChange } from "./watch-changes.js";
  * chokidar lists a new directory before it watches it (paulmillr/chokidar#1112, #1471):
  * a file created in between is never reported, and a reload that walked the
  * directory before the file appeared would keep the tree without it.
+ * Reloads wait for the second walk (`TreeWatcher.settling`), so the tree
+ * with the new directory goes live once, complete.
  */
 export const NEW_DIR_RECHECK_MS = 250;
 
@@ -38,6 +40,8 @@ export interface TreeWatchOptions {
 export interface TreeWatcher {
   /** Stops watching; idempotent. */
   close(): Promise<void>;
+  /** True while a new directory waits for its second walk (`NEW_DIR_RECHECK_MS`): a reload now could miss a file in it. */
+  settling(): boolean;
 }
 
 /**
@@ -153,5 +157,6 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
       closing ??= watcher.close();
       return closing;
     },
+    settling: () => rechecks.size > 0,
   };
 }

@@ -10,17 +10,20 @@
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "./api-error.js";
 
+const BOM = 0xfeff;
+
 /** Replaces the `application/json` parser of `app`. */
 export function useJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body: string, done) => {
     if (body.length === 0) {
       done(new ApiError(400, "invalid_json", "body is empty; send a JSON object"), undefined);
       return;
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body as string);
+      // A leading byte order mark is tolerated, as fastify's default parser does.
+      parsed = JSON.parse(body.charCodeAt(0) === BOM ? body.slice(1) : body);
     } catch {
       done(new ApiError(400, "invalid_json", "body is not valid JSON"), undefined);
       return;

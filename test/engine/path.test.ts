@@ -154,4 +154,22 @@ describe("names are compared exactly", () => {
       expectInvalidPath(() => index.explain(["lower"], "READ", path));
     }
   });
+
+  // The lookup stops descending at the first unknown name (or a leaf of the
+  // trie) but must still validate every later character and segment.
+  it("rejects what follows the deepest indexed directory, and what follows a root-only tree", () => {
+    const rootOnly = compile([{ dir: "", READ: { include: ["all"] } }]);
+    const cases = [
+      "/nosuch/..", "/nosuch/../plant", "/nosuch/a\u0000", "/plant/x/..", "/plant/x/./..", "/plant/x/\u007f/y",
+      "/.../..", "..", "/..", "nosuch/deeper/..", `/nosuch/${"x".repeat(4090)}`,
+    ];
+    for (const path of cases) {
+      for (const target of [index, rootOnly]) {
+        expectInvalidPath(() => target.check(["all", "lower"], "READ", path));
+        expectInvalidPath(() => target.groupsFor("READ", path));
+      }
+    }
+    expect(rootOnly.groupsFor("READ", "/nosuch/./x//")).toEqual(["all"]);
+    expect(index.groupsFor("READ", "/plant/./x//.../")).toEqual(["lower"]);
+  });
 });
