@@ -70,9 +70,10 @@ export class TimeSlicer {
   /** Runs engine `steps` to the end, pausing whenever a slice has run for its budget. */
   async run<T>(steps: Steps<T>): Promise<T> {
     for (;;) {
+      // Looked at before every step, the first included: the slice may be spent already.
+      if (this.due()) await this.pause();
       const step = steps.next();
       if (step.done === true) return step.value;
-      if (this.due()) await this.pause();
     }
   }
 }
