@@ -108,10 +108,10 @@ export async function benchReload(openTree: OpenTree, root: string, spec: TreeSp
 
 /**
  * Resolves at the first moment the handle answers with another revision: on
- * the `reload` event (emitted right after the swap), or by a 2 ms poll in
- * case a swap happens without one. Rejects after `timeoutMs`.
+ * the `reload` event (emitted right after the swap), or by a poll every
+ * `pollMs` in case a swap happens without one. Rejects after `timeoutMs`.
  */
-function waitForRevision(handle: TreeHandle, before: string, timeoutMs: number): Promise<ReloadEvent | null> {
+export function waitForRevision(handle: TreeHandle, before: string, timeoutMs: number, pollMs = 2): Promise<ReloadEvent | null> {
   return new Promise((resolve, reject) => {
     const done = (event: ReloadEvent | null): void => {
       clearInterval(poll);
@@ -124,7 +124,7 @@ function waitForRevision(handle: TreeHandle, before: string, timeoutMs: number):
     };
     const poll = setInterval(() => {
       if (handle.index.revision !== before) done(null);
-    }, 2);
+    }, pollMs);
     const timer = setTimeout(() => {
       clearInterval(poll);
       handle.off("reload", onReload);

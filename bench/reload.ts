@@ -22,6 +22,7 @@ import { loadTree } from "../src/loader/load-tree.js";
 import { openTree } from "../src/loader/open-tree.js";
 import type { TreeHandle } from "../src/loader/types.js";
 import { HISTORY_SIZE, REBUILDS_KEPT } from "../src/loader/watch-history.js";
+import { waitForRevision } from "./reload-bench.js";
 import { canCollect, collect, fmt, mib, summarize, within } from "./stats.js";
 import type { Summary } from "./stats.js";
 import { generateTree, mulberry32, rightsYaml, writeTree } from "./workload.js";
@@ -89,29 +90,10 @@ class LoopWatch {
   }
 }
 
-/** Resolves with ms from `start` to the first moment the handle answers with another revision. */
-function visibleAfter(handle: TreeHandle, before: string, start: number, timeoutMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const finish = (): void => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      handle.off("reload", onReload);
-      resolve(performance.now() - start);
-    };
-    // The reload event is emitted right after the swap; the poll catches a swap without one.
-    const onReload = (): void => {
-      if (handle.index.revision !== before) finish();
-    };
-    const poll = setInterval(() => {
-      if (handle.index.revision !== before) finish();
-    }, 1);
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      handle.off("reload", onReload);
-      reject(new Error(`change not visible after ${timeoutMs} ms`));
-    }, timeoutMs);
-    handle.on("reload", onReload);
-  });
+/** Resolves with ms from `start` to the first moment the handle answers with another revision (1 ms poll). */
+async function visibleAfter(handle: TreeHandle, before: string, start: number, timeoutMs: number): Promise<number> {
+  await waitForRevision(handle, before, timeoutMs, 1);
+  return performance.now() - start;
 }
 
 /** One timed edit: write (in place or by renaming a temp file over it), wait until visible. */
