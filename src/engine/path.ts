@@ -9,7 +9,7 @@ export const SLASH = 0x2f;
 export const HASH_SEED = 0x811c9dc5;
 export const HASH_PRIME = 0x01000193;
 
-/** The hash `scanPath` gives a segment: 32-bit FNV-1a over its UTF-16 units. */
+/** The hash the trie keys a segment by (see `deepestIndexed`): 32-bit FNV-1a over its UTF-16 units. */
 export function segmentHash(segment: string): number {
   let hash = HASH_SEED;
   for (let i = 0; i < segment.length; i++) hash = Math.imul(hash ^ segment.charCodeAt(i), HASH_PRIME);
@@ -23,39 +23,20 @@ const DOT = 0x2e;
  * for a `..` segment, a control character or a path over 4096 bytes.
  */
 export function normalizePath(path: string): string[] {
-  const segments: string[] = [];
-  scanPath(path, (from, start, end) => {
-    segments.push(from.slice(start, end));
-  });
-  return segments;
-}
-
-/** Called with the bounds of a segment in `path` and its `segmentHash`. */
-export type SegmentVisitor = (path: string, start: number, end: number, hash: number) => void;
-
-/**
- * Validates `path` per SPEC 1.4 and calls `visit` with the bounds and hash of
- * each segment kept by normalization, in order. The segment is not sliced
- * here, and its hash is folded in while each character is validated anyway,
- * so a trie walk needs neither a substring nor a second pass over it.
- */
-export function scanPath(path: string, visit: SegmentVisitor): void {
   checkPath(path);
+  const segments: string[] = [];
   const n = path.length;
   let start = 0;
-  let hash = HASH_SEED;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? path.charCodeAt(i) : SLASH;
     if (c === SLASH) {
-      if (i > start && !isDotSegment(path, start, i)) visit(path, start, i, hash);
+      if (i > start && !isDotSegment(path, start, i)) segments.push(path.slice(start, i));
       start = i + 1;
-      hash = HASH_SEED;
-    } else if (!isControl(c)) {
-      hash = Math.imul(hash ^ c, HASH_PRIME);
-    } else {
+    } else if (isControl(c)) {
       throw controlCharacter(path, i);
     }
   }
+  return segments;
 }
 
 /** The display form of a normalized path: `/` for the root, `/a/b` below it. */

@@ -173,10 +173,11 @@ export class IncrementalLoader {
    * Either way the tree-wide checks of a full load (`exclusive_write`) hold.
    */
   async #build(cache: RightsCache, previous: RightsIndex | null, delta: IndexDelta, revision: string, slicer: TimeSlicer): Promise<LoadOutcome> {
+    // Computed in slices on first call, then kept: `mayConflict` and the loaded tree share it.
+    const changesFrom = (index: RightsIndex): (() => Promise<readonly EffectiveChange[]>) =>
+      once(() => (previous === null ? Promise.resolve([]) : new TimeSlicer(RELOAD_SLICE_MS).run(index.changesSinceSteps(previous))));
     const loaded = (index: RightsIndex, rebuilt: boolean, changes: () => Promise<readonly EffectiveChange[]>): LoadedTree =>
-      ({ ok: true, index, revision, changedFiles: Object.freeze(delta.changed), changes: once(changes), rebuilt });
-    const changesFrom = (index: RightsIndex) => (): Promise<readonly EffectiveChange[]> =>
-      previous === null ? Promise.resolve([]) : new TimeSlicer(RELOAD_SLICE_MS).run(index.changesSinceSteps(previous));
+      ({ ok: true, index, revision, changedFiles: Object.freeze(delta.changed), changes, rebuilt });
     if (previous !== null && !this.#recompile) {
       let next: RightsIndex | null = null;
       try {
@@ -186,7 +187,7 @@ export class IncrementalLoader {
         if (!(err instanceof TreeRightsError)) throw err;
       }
       if (next !== null) {
-        const changes = once(changesFrom(next));
+        const changes = changesFrom(next);
         const conflicts = (await mayConflict(cache, changes, delta)) ? exclusiveWrites(next, cache.config, cache.snapshot(revision).places) : [];
         if (conflicts.length > 0) return { ok: false, revision, problems: sortProblems([...cache.problems(), ...conflicts]) };
         // `update` rebuilds the whole trie when the root's file changes.

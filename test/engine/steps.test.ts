@@ -78,8 +78,8 @@ describe("compileSteps and updateSteps", () => {
   it("leave the old index answering as before at every step, however updates interleave", () => {
     const spec = generateTree({ dirs: 5_000, seed: 5 });
     const index = compile(spec.files);
-    const probes = spec.dirs.filter((_, i) => i % 7 === 0).map((d) => [d.split("/").filter((s) => s !== "")]);
-    const before = answers(index, probes.flat());
+    const probes = spec.dirs.filter((_, i) => i % 7 === 0).map((d) => d.split("/").filter((s) => s !== ""));
+    const before = answers(index, probes);
     const root = spec.files.find((f) => f.dir === "" || f.dir === "/") as RightsFile;
     const inner = spec.files[spec.files.length >> 1] as RightsFile;
     const a = index.updateSteps({ upsert: [{ ...root, WRITE: { override: ["root-edit"] } }] });
@@ -95,10 +95,10 @@ describe("compileSteps and updateSteps", () => {
         const next = b.next();
         if (next.done === true) doneB = next.value;
       }
-      if (step % 16 === 0) expect(answers(index, probes.flat())).toEqual(before);
+      if (step % 16 === 0) expect(answers(index, probes)).toEqual(before);
     }
-    expect(answers(index, probes.flat())).toEqual(before);
-    expect(answers(doneA, probes.flat())).toEqual(answers(index.update({ upsert: [{ ...root, WRITE: { override: ["root-edit"] } }] }), probes.flat()));
+    expect(answers(index, probes)).toEqual(before);
+    expect(answers(doneA, probes)).toEqual(answers(index.update({ upsert: [{ ...root, WRITE: { override: ["root-edit"] } }] }), probes));
     expect(doneB.groupsFor("READ", `/${inner.dir}`)).toEqual(["inner-edit"]);
   });
 

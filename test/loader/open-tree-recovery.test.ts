@@ -38,8 +38,10 @@ describe("watch failures", () => {
     expect(handle.index).toBe(good);
     expect(handle.index.check(["eng"], "READ", "/plant")).toBe(true);
 
-    await put(root, "access.rights", rights(["ops"]));
-    await put(root, "plant/access.rights", rights(["qa"]));
+    // The tree comes back whole (written aside, renamed into place): a recovery
+    // poll landing between two separate writes would reload twice.
+    const staged = await tree({ "access.rights": rights(["ops"]), "plant/access.rights": rights(["qa"]) });
+    await rename(staged, root);
     await vi.waitFor(() => {
       expect(handle?.status.watch).toEqual({ state: "watching" });
       expect(events.reloads).toHaveLength(1);
