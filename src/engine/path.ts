@@ -39,6 +39,26 @@ export function normalizePath(path: string): string[] {
   return segments;
 }
 
+/**
+ * Validates `path` from offset `from` on as `normalizePath` does (control
+ * characters, `..` segments), without keeping segments: for the part of a
+ * path no decision looks at but every decision must validate. `from` is `0`,
+ * just past a `/`, or at a `/` (the segment before it is already checked).
+ */
+export function checkSegments(path: string, from: number): void {
+  const n = path.length;
+  let start = from;
+  for (let i = from; i <= n; i++) {
+    const c = i < n ? path.charCodeAt(i) : SLASH;
+    if (c === SLASH) {
+      if (i > start) isDotSegment(path, start, i);
+      start = i + 1;
+    } else if (isControl(c)) {
+      throw controlCharacter(path, i);
+    }
+  }
+}
+
 /** The display form of a normalized path: `/` for the root, `/a/b` below it. */
 export function formatPath(segments: readonly string[]): string {
   return `/${segments.join("/")}`;

@@ -1,6 +1,6 @@
 /** The directory trie of a compiled index. */
 import type { GroupSet } from "./group-set.js";
-import { HASH_PRIME, HASH_SEED, SLASH, checkPath, controlCharacter, isControl, isDotSegment, segmentHash } from "./path.js";
+import { HASH_PRIME, HASH_SEED, SLASH, checkPath, checkSegments, controlCharacter, isControl, isDotSegment, segmentHash } from "./path.js";
 import type { PatternRule, RightsFile } from "./types.js";
 
 /** A pattern rule with what it needs to be tested below its directory. */
@@ -97,35 +97,33 @@ export function deepestIndexed(root: TrieNode, path: string): TrieNode {
   checkPath(path);
   const n = path.length;
   let node = root;
-  // Whether a child of `node` can still match: only then is a segment hashed.
-  let walking = root.children !== null;
   let start = 0;
-  let hash = HASH_SEED;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? path.charCodeAt(i) : SLASH;
-    // Most characters of a path: printable ASCII above `/`.
-    if (c > SLASH && c < 0x7f) {
-      if (walking) hash = Math.imul(hash ^ c, HASH_PRIME);
-    } else if (c === SLASH) {
-      // Every segment is checked, walking or not: `isDotSegment` throws on `..`.
-      const kept = i > start && !isDotSegment(path, start, i);
-      if (kept && walking) {
-        const child = node.find(hash, path, start, i);
-        if (child === undefined) {
-          walking = false;
-        } else {
-          node = child;
-          walking = child.children !== null;
+  let i = 0;
+  if (root.children !== null) {
+    let hash = HASH_SEED;
+    for (; i <= n; i++) {
+      const c = i < n ? path.charCodeAt(i) : SLASH;
+      // Most characters of a path: printable ASCII above `/`.
+      if (c > SLASH && c < 0x7f) {
+        hash = Math.imul(hash ^ c, HASH_PRIME);
+      } else if (c === SLASH) {
+        // `isDotSegment` throws on `..`.
+        if (i > start && !isDotSegment(path, start, i)) {
+          const child = node.find(hash, path, start, i);
+          if (child !== undefined) node = child;
+          // No child can match below here: the rest is only validated.
+          if (child === undefined || child.children === null) break;
         }
+        start = i + 1;
+        hash = HASH_SEED;
+      } else if (isControl(c)) {
+        throw controlCharacter(path, i);
+      } else {
+        hash = Math.imul(hash ^ c, HASH_PRIME);
       }
-      start = i + 1;
-      hash = HASH_SEED;
-    } else if (isControl(c)) {
-      throw controlCharacter(path, i);
-    } else if (walking) {
-      hash = Math.imul(hash ^ c, HASH_PRIME);
     }
   }
+  checkSegments(path, i);
   return node;
 }
 
