@@ -5,6 +5,7 @@ import { PathError } from "./errors.js";
 export const MAX_PATH_BYTES = 4096;
 
 export const SLASH = 0x2f;
+export const DOT = 0x2e;
 /** FNV-1a offset basis and prime of `segmentHash`. */
 export const HASH_SEED = 0x811c9dc5;
 export const HASH_PRIME = 0x01000193;
@@ -15,7 +16,6 @@ export function segmentHash(segment: string): number {
   for (let i = 0; i < segment.length; i++) hash = Math.imul(hash ^ segment.charCodeAt(i), HASH_PRIME);
   return hash;
 }
-const DOT = 0x2e;
 
 /**
  * Splits a tree path into its segments: a leading `/` is optional, `//`
@@ -50,8 +50,10 @@ export function checkSegments(path: string, from: number): void {
   let start = from;
   for (let i = from; i <= n; i++) {
     const c = i < n ? path.charCodeAt(i) : SLASH;
+    // Most characters of a path: printable ASCII above `/`.
+    if (c > SLASH && c < 0x7f) continue;
     if (c === SLASH) {
-      if (i > start) isDotSegment(path, start, i);
+      if (i > start && path.charCodeAt(start) === DOT) isDotSegment(path, start, i);
       start = i + 1;
     } else if (isControl(c)) {
       throw controlCharacter(path, i);
