@@ -16,24 +16,35 @@ export interface CheckBody {
   readonly path: string;
 }
 
+/**
+ * The body of `POST /v1/check/batch` (validated by `batchBodySchema`):
+ * `checks`, or one `groups` and `access` for every path of `paths`.
+ */
+export type BatchBody =
+  | { readonly checks: readonly CheckBody[] }
+  | { readonly groups: readonly string[]; readonly access: Access; readonly paths: readonly string[] };
+
 const OPEN = Buffer.from('{"results":[', "latin1");
 // The longest item, `false,`.
 const ITEM_BYTES = 6;
 const T = 0x74, R = 0x72, U = 0x75, E = 0x65, F = 0x66, A = 0x61, L = 0x6c, S = 0x73, COMMA = 0x2c, CLOSE = 0x5d;
 
 /**
- * Decides `checks` in order and answers with the JSON bytes of the results
+ * Decides a batch in order and answers with the JSON bytes of the results
  * followed by `tail` (`,"revision":…}`), and the decisions tallied per
  * `decisionSlot`. An invalid item fails the whole batch with its position.
  */
-export function decideBatch(index: RightsIndex, checks: readonly CheckBody[], tail: Buffer): { body: Buffer; counts: Float64Array } {
-  const out = Buffer.allocUnsafe(OPEN.length + ITEM_BYTES * checks.length + 1 + tail.length);
+export function decideBatch(index: RightsIndex, batch: BatchBody, tail: Buffer): { body: Buffer; counts: Float64Array } {
+  const checks = "checks" in batch ? batch.checks : undefined;
+  const shared = "checks" in batch ? undefined : batch;
+  const count = checks?.length ?? shared?.paths.length ?? 0;
+  const out = Buffer.allocUnsafe(OPEN.length + ITEM_BYTES * count + 1 + tail.length);
   let at = OPEN.copy(out, 0);
   const counts = new Float64Array(4);
   let i = 0;
   try {
-    for (; i < checks.length; i++) {
-      const { groups, access, path } = checks[i] as CheckBody;
+    for (; i < count; i++) {
+      const { groups, access, path } = checks?.[i] ?? { groups: shared?.groups ?? [], access: shared?.access ?? "READ", path: shared?.paths[i] ?? "" };
       const allowed = index.check(groups, access, path);
       const slot = decisionSlot(access, allowed);
       counts[slot] = (counts[slot] as number) + 1;
@@ -47,7 +58,7 @@ export function decideBatch(index: RightsIndex, checks: readonly CheckBody[], ta
       }
     }
   } catch (error) {
-    if (isCallerError(error)) throw new ApiError(400, error.code, `checks[${i}]: ${error.message}`);
+    if (isCallerError(error)) throw new ApiError(400, error.code, `${checks === undefined ? "paths" : "checks"}[${i}]: ${error.message}`);
     throw error;
   }
   out[at++] = CLOSE;

@@ -9,7 +9,7 @@ import type { Access } from "../engine/index.js";
 import type { AnswerCache } from "./answers.js";
 import { JSON_TYPE } from "./answers.js";
 import { decideBatch } from "./batch-answer.js";
-import type { CheckBody } from "./batch-answer.js";
+import type { BatchBody, CheckBody } from "./batch-answer.js";
 import {
   batchBodySchema, batchResponseSchema, checkBodySchema, checkQuerySchema, checkResponseSchema,
   explainResponseSchema, groupsQuerySchema, groupsResponseSchema,
@@ -58,13 +58,13 @@ export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics,
     (request, reply) => check(reply, request.query.group ?? NO_GROUPS, request.query.access, request.query.path),
   );
 
-  app.post<{ Body: { readonly checks: readonly CheckBody[] } }>(
+  app.post<{ Body: BatchBody }>(
     "/v1/check/batch",
     { bodyLimit: batchBodyLimit, schema: { body: batchBodySchema(maxBatch), response: batchResponseSchema } },
     (request, reply) => {
       const current = answers.current();
       const start = performance.now();
-      const { body, counts } = decideBatch(current.index, request.body.checks, current.tail);
+      const { body, counts } = decideBatch(current.index, request.body, current.tail);
       metrics.timed("batch", start);
       metrics.decidedAll(counts);
       return reply.header("content-type", JSON_TYPE).send(body);

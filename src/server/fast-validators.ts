@@ -18,7 +18,11 @@ export function isCheckBody(data: unknown): boolean {
   }
   if (keys !== 3) return false;
   const { groups, access, path } = data as { groups: unknown; access: unknown; path: unknown };
-  if (typeof path !== "string" || (access !== "READ" && access !== "WRITE") || !Array.isArray(groups)) return false;
+  return typeof path === "string" && (access === "READ" || access === "WRITE") && isGroupList(groups);
+}
+
+function isGroupList(groups: unknown): boolean {
+  if (!Array.isArray(groups)) return false;
   for (let i = 0; i < groups.length; i++) {
     const group: unknown = groups[i];
     // `minLength: 1` counts code points; a non-empty string has at least one.
@@ -27,12 +31,22 @@ export function isCheckBody(data: unknown): boolean {
   return true;
 }
 
-/** True only for a body `batchBodySchema(maxBatch)` accepts. */
+/** True only for a body `batchBodySchema(maxBatch)` accepts: `checks`, or `groups`, `access` and `paths`. */
 export function isBatchBody(data: unknown, maxBatch: number): boolean {
   if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
-  for (const key in data) if (key !== "checks") return false;
-  const checks = (data as { checks?: unknown }).checks;
-  if (!Array.isArray(checks) || checks.length > maxBatch) return false;
-  for (let i = 0; i < checks.length; i++) if (!isCheckBody(checks[i])) return false;
+  let keys = 0;
+  for (const key in data) {
+    if (key !== "checks" && key !== "groups" && key !== "access" && key !== "paths") return false;
+    keys++;
+  }
+  const { checks, groups, access, paths } = data as { checks?: unknown; groups?: unknown; access?: unknown; paths?: unknown };
+  if (checks !== undefined) {
+    if (keys !== 1 || !Array.isArray(checks) || checks.length > maxBatch) return false;
+    for (let i = 0; i < checks.length; i++) if (!isCheckBody(checks[i])) return false;
+    return true;
+  }
+  if (keys !== 3 || (access !== "READ" && access !== "WRITE") || !isGroupList(groups)) return false;
+  if (!Array.isArray(paths) || paths.length > maxBatch) return false;
+  for (let i = 0; i < paths.length; i++) if (typeof paths[i] !== "string") return false;
   return true;
 }

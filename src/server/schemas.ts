@@ -63,23 +63,35 @@ export const groupsQuerySchema = {
 
 const batchSchemas = new Map<number, object>();
 
-/** The body of `POST /v1/check/batch`, holding at most `maxBatch` checks. */
+/**
+ * The body of `POST /v1/check/batch`, holding at most `maxBatch` checks:
+ * either `checks`, each with its own groups and access, or one `groups` and
+ * `access` for a list of `paths` (a gateway listing a directory for one caller).
+ */
 export function batchBodySchema(maxBatch: number): object {
   // One object per limit: ajv caches compiled validators by schema identity.
   let schema = batchSchemas.get(maxBatch);
   if (schema === undefined) {
     schema = {
       type: "object",
-      properties: { checks: { type: "array", maxItems: maxBatch, items: checkBodySchema } },
-      required: ["checks"],
+      properties: {
+        checks: { type: "array", maxItems: maxBatch, items: checkBodySchema },
+        groups,
+        access,
+        paths: { type: "array", maxItems: maxBatch, items: path },
+      },
       additionalProperties: false,
+      // (ajv's strict mode wants each `required` field named in the same schema.)
+      if: { properties: { checks: true }, required: ["checks"] },
+      // `false` here is reported as `batch_mixed` (see `formatSchemaErrors`).
+      then: { properties: { groups: false, access: false, paths: false } },
+      else: { properties: { groups: true, access: true, paths: true }, required: ["groups", "access", "paths"] },
     };
     batchSchemas.set(maxBatch, schema);
     FAST_VALIDATORS.set(schema, (data) => isBatchBody(data, maxBatch));
   }
   return schema;
 }
-
 
 /** Every error response: `{"error":{"code":"…","message":"…"}}`. */
 export const errorSchema = {

@@ -71,8 +71,15 @@ export function formatSchemaErrors(errors: readonly ErrorObject[], dataVar: stri
   if (first.keyword === "enum" && last === "access") {
     return new ApiError(400, "invalid_access", `${where} must be \`READ\` or \`WRITE\``);
   }
-  if (first.keyword === "maxItems" && part === "body" && first.instancePath === "/checks") {
+  if (first.keyword === "maxItems" && part === "body" && (first.instancePath === "/checks" || first.instancePath === "/paths")) {
     return new ApiError(400, "batch_too_large", `a batch holds at most ${String(first.params.limit)} checks`);
+  }
+  // The batch body's two shapes (see `batchBodySchema`).
+  if (first.keyword === "false schema" && first.schemaPath.startsWith("#/then/")) {
+    return new ApiError(400, code, `${where} cannot be sent with \`checks\`: a batch needs \`checks\`, or \`groups\`, \`access\` and \`paths\``);
+  }
+  if (first.keyword === "required" && first.schemaPath.startsWith("#/else/")) {
+    return new ApiError(400, code, `${where} needs \`checks\`, or \`groups\`, \`access\` and \`paths\` (\`${String(first.params.missingProperty)}\` is missing)`);
   }
   return new ApiError(400, code, describe(first, where));
 }

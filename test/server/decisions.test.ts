@@ -93,11 +93,28 @@ describe("POST /v1/check/batch", () => {
     expect((res.body.results as boolean[]).slice(0, 4)).toEqual([false, true, false, true]);
   });
 
+  test("one groups and access for many paths answers like the same checks spelled out", async () => {
+    const { app } = await makeServer();
+    const paths = ["/plant/a", "/", "/plant/secret/deep/er", "plant//a/./b", "/nowhere"];
+    for (const groups of [["ops"], ["admin"], [], ["ops", "admin"]]) {
+      for (const access of ["READ", "WRITE"]) {
+        const shared = await post(app, "/v1/check/batch", { groups, access, paths });
+        const spelled = await post(app, "/v1/check/batch", { checks: paths.map((path) => ({ groups, access, path })) });
+        expect(shared.status).toBe(200);
+        expect(shared.body).toEqual(spelled.body);
+      }
+    }
+    const res = await post(app, "/v1/check/batch", { groups: ["supervisors"], access: "WRITE", paths: ["/plant/a", "/plant/secret/x"] });
+    expect(res.body).toEqual({ results: [true, false], revision: REVISION });
+  });
+
   test("maxBatch is configurable", async () => {
     const { app } = await makeServer(new FakeTree(), { maxBatch: 2 });
     const check = { groups: [], access: "READ", path: "/" };
     expect((await post(app, "/v1/check/batch", { checks: [check, check] })).status).toBe(200);
     expect((await post(app, "/v1/check/batch", { checks: [check, check, check] })).body.error.code).toBe("batch_too_large");
+    expect((await post(app, "/v1/check/batch", { groups: [], access: "READ", paths: ["/", "/"] })).status).toBe(200);
+    expect((await post(app, "/v1/check/batch", { groups: [], access: "READ", paths: ["/", "/", "/"] })).body.error.code).toBe("batch_too_large");
   });
 });
 

@@ -135,10 +135,30 @@ describe("POST /v1/check/batch", () => {
 
   test("the batch envelope itself is validated", async () => {
     const { app } = await makeServer();
-    expectError(await post(app, "/v1/check/batch", {}), 400, "invalid_body", /missing `checks`/);
+    expectError(await post(app, "/v1/check/batch", {}), 400, "invalid_body", /^body needs `checks`, or `groups`, `access` and `paths`/);
     expectError(await post(app, "/v1/check/batch", { checks: item }), 400, "invalid_body", /body\.checks must be a list/);
     expectError(await post(app, "/v1/check/batch", { checks: [], more: [] }), 400, "invalid_body", /unknown field `more`/);
     expectError(await post(app, "/v1/check/batch", [item]), 400, "invalid_body");
+  });
+
+  test("the shared-groups shape: every field needed, never mixed with checks", async () => {
+    const { app } = await makeServer();
+    const shared = { groups: ["ops"], access: "READ", paths: ["/a", "/b"] };
+    const shape = /^body needs `checks`, or `groups`, `access` and `paths` \(`groups` is missing\)$/;
+    expectError(await post(app, "/v1/check/batch", { groups: ["ops"], access: "READ" }), 400, "invalid_body", /\(`paths` is missing\)/);
+    expectError(await post(app, "/v1/check/batch", { paths: ["/a"] }), 400, "invalid_body", shape);
+    expectError(await post(app, "/v1/check/batch", { ...shared, checks: [item] }), 400, "invalid_body", /body\.groups cannot be sent with `checks`/);
+    expectError(await post(app, "/v1/check/batch", { checks: [item], paths: [] }), 400, "invalid_body", /body\.paths cannot be sent with `checks`/);
+    expectError(await post(app, "/v1/check/batch", { ...shared, access: "write" }), 400, "invalid_access", /body\.access/);
+    expectError(await post(app, "/v1/check/batch", { ...shared, groups: [""] }), 400, "invalid_body", /body\.groups\[0\] must not be empty/);
+    expectError(await post(app, "/v1/check/batch", { ...shared, paths: ["/a", 7] }), 400, "invalid_body", /body\.paths\[1\] must be a string/);
+    expectError(await post(app, "/v1/check/batch", { ...shared, paths: Array(10_001).fill("/a") }), 400, "batch_too_large", /at most 10000 checks/);
+  });
+
+  test("an invalid path in paths names its index", async () => {
+    const { app } = await makeServer();
+    const paths = ["/a", "/b", "/x/\u0001"];
+    expectError(await post(app, "/v1/check/batch", { groups: ["ops"], access: "WRITE", paths }), 400, "invalid_path", /^paths\[2\]: .*control character/);
   });
 });
 

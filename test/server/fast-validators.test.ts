@@ -37,6 +37,13 @@ describe("fast validators", () => {
     const batch = fc.oneof(
       fc.record({ checks: fc.array(check, { maxLength: MAX + 2 }) }),
       fc.record({ checks: fc.array(check, { maxLength: 3 }), more: value }, { requiredKeys: [] }),
+      // The shared-groups shape, alone and mixed with `checks`.
+      fc.record({
+        groups: fc.oneof(fc.array(fc.constantFrom("ops", "", "\uD800"), { maxLength: 3 }), value),
+        access: fc.oneof(fc.constantFrom("READ", "WRITE"), value),
+        paths: fc.oneof(fc.array(fc.oneof(fc.string(), value), { maxLength: MAX + 2 }), value),
+        checks: fc.array(check, { maxLength: 2 }),
+      }, { requiredKeys: [] }),
       fc.jsonValue({ maxDepth: 2 }),
     );
     fc.assert(fc.property(asJson(batch), (body) => {
@@ -54,5 +61,12 @@ describe("fast validators", () => {
     expect(isBatchBody({ checks: Array(MAX + 1).fill(ok) }, MAX)).toBe(false);
     expect(isBatchBody({ checks: [] }, MAX)).toBe(true);
     expect(isBatchBody({}, MAX)).toBe(false);
+    const shared = { groups: ["ops"], access: "WRITE", paths: Array(MAX).fill("/a") };
+    expect(isBatchBody(shared, MAX)).toBe(true);
+    expect(isBatchBody({ ...shared, paths: [] }, MAX)).toBe(true);
+    expect(isBatchBody({ ...shared, paths: Array(MAX + 1).fill("/a") }, MAX)).toBe(false);
+    expect(isBatchBody({ ...shared, checks: [] }, MAX)).toBe(false);
+    expect(isBatchBody({ groups: [], access: "READ" }, MAX)).toBe(false);
+    expect(isBatchBody({ ...shared, paths: [1] }, MAX)).toBe(false);
   });
 });
