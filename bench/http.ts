@@ -11,7 +11,8 @@
  * Each server runs in its own child process (bench/http-server.ts), both on
  * 127.0.0.1:0; autocannon drives them from this process with the same
  * connections, pipelining and duration, in interleaved rounds (bare check,
- * treerights check, bare batch, treerights batch, then again), and every
+ * treerights check, bare batch, treerights batch, the same for batches of
+ * one caller's `paths`, then again), and every
  * figure is the median over rounds. The tree is committed to a fresh git
  * repository (so every answer carries the commit, as in production). The bare app parses the same JSON bodies
  * and answers a constant of the same shape as a check answer. Before any
@@ -65,7 +66,9 @@ interface Options {
 
 /** `baseline` is treerights from another checkout (`--baseline <dir>`), for before/after figures in one run. */
 type Server = "bare" | "baseline" | "treerights";
-type Endpoint = "check" | "batch";
+/** `batch`: 1,000 `checks`, each with its own groups; `paths`: one caller's groups and access for 1,000 `paths`. */
+type Endpoint = "check" | "batch" | "paths";
+const ENDPOINTS: readonly Endpoint[] = ["check", "batch", "paths"];
 
 /** One autocannon run against one server. */
 interface Round {
@@ -129,9 +132,9 @@ function options(): Options {
 }
 
 function endpoints(only: string | undefined): Endpoint[] {
-  if (only === undefined) return ["check", "batch"];
+  if (only === undefined) return [...ENDPOINTS];
   const picked = only.split(",");
-  for (const e of picked) if (e !== "check" && e !== "batch") throw new Error(`--only takes \`check\`, \`batch\` or both, not \`${e}\``);
+  for (const e of picked) if (!(ENDPOINTS as readonly string[]).includes(e)) throw new Error(`--only takes any of ${ENDPOINTS.map((x) => `\`${x}\``).join(", ")}, not \`${e}\``);
   return picked as Endpoint[];
 }
 
@@ -199,6 +202,17 @@ function batchBody(queries: readonly Query[]): string {
   return JSON.stringify({ checks: queries.map((q) => ({ groups: q.groups, access: q.access, path: q.path })) });
 }
 
+/** The same paths asked for one caller: the first query's groups and access. */
+function pathsBatch(queries: readonly Query[]): Query[] {
+  const { groups, access } = queries[0] as Query;
+  return queries.map((q) => ({ ...q, groups, access }));
+}
+
+function pathsBody(queries: readonly Query[]): string {
+  const { groups, access } = queries[0] as Query;
+  return JSON.stringify({ groups, access, paths: queries.map((q) => q.path) });
+}
+
 /** Commits everything below `root` to a new git repository; returns the commit. */
 function commitTree(root: string): string {
   const git = (...args: string[]): string =>
@@ -221,11 +235,13 @@ async function sanityCheck(urls: Record<"bare" | "treerights", string>, index: R
         `expected allowed=${allowed}, revision ${index.revision}${commit === null ? "" : `, commit ${commit}`}`);
     }
   }
-  const res = await fetch(`${urls.treerights}/v1/check/batch`, { method: "POST", headers: JSON_HEADERS, body: batchBody(batch) });
-  const body = (await res.json()) as { results?: unknown };
-  const expected = batch.map((q) => index.check(q.groups, q.access, q.path));
-  if (res.status !== 200 || JSON.stringify(body.results) !== JSON.stringify(expected)) {
-    throw new Error(`POST /v1/check/batch answered ${res.status} with wrong results`);
+  for (const [shape, body, asked] of [["checks", batchBody(batch), batch], ["paths", pathsBody(batch), pathsBatch(batch)]] as const) {
+    const res = await fetch(`${urls.treerights}/v1/check/batch`, { method: "POST", headers: JSON_HEADERS, body });
+    const answer = (await res.json()) as { results?: unknown };
+    const expected = asked.map((q) => index.check(q.groups, q.access, q.path));
+    if (res.status !== 200 || JSON.stringify(answer.results) !== JSON.stringify(expected)) {
+      throw new Error(`POST /v1/check/batch (${shape}) answered ${res.status} with wrong results`);
+    }
   }
   const bare = await fetch(`${urls.bare}/v1/check`, { method: "POST", headers: JSON_HEADERS, body: checkBody(queries[0] as Query) });
   if (JSON.stringify(await bare.json()) !== JSON.stringify(BARE_ANSWER)) throw new Error("the bare server answered something else");
@@ -293,6 +309,11 @@ async function decidingTimes(url: string): Promise<{ check: number; batch: numbe
   return { check: mean("check"), batch: mean("batch") };
 }
 
+function endpointName(endpoint: Endpoint, opts: Options): string {
+  if (endpoint === "check") return "POST /v1/check";
+  return `POST /v1/check/batch (${fmt(opts.batchSize)} ${endpoint === "batch" ? "checks" : "paths, one caller"})`;
+}
+
 function median(rounds: readonly Round[], pick: (r: Round) => number): Summary {
   return summarize(rounds.map(pick));
 }
@@ -309,10 +330,10 @@ function range(s: Summary, digits = 0): string {
 function report(series: readonly Series[], opts: Options, commit: string | null) {
   const rows = series.map((s) => {
     const rps = median(s.rounds, (r) => r.requestsPerSec);
-    const per = s.endpoint === "batch" ? opts.batchSize : 1;
+    const per = s.endpoint === "check" ? 1 : opts.batchSize;
     return {
       server: s.server,
-      endpoint: s.endpoint === "check" ? "POST /v1/check" : `POST /v1/check/batch (${fmt(opts.batchSize)})`,
+      endpoint: endpointName(s.endpoint, opts),
       requestsPerSec: rps,
       decisionsPerSec: s.server === "bare" ? null : rps.median * per,
       latencyP50Ms: median(s.rounds, (r) => r.latencyP50Ms).median,
@@ -359,16 +380,22 @@ function report(series: readonly Series[], opts: Options, commit: string | null)
     const met = checkVsBare.throughput.median >= TARGET_RATIO ? "met" : "MISSED";
     console.log(`POST /v1/check vs bare: ${describe(checkVsBare)}; target throughput ≥ ${pct(TARGET_RATIO)}: ${met}`);
   }
-  const batchSeries = find("treerights", "batch");
-  const batchDecisions = batchSeries === undefined ? null : median(batchSeries.rounds, (r) => r.requestsPerSec * opts.batchSize);
-  const batchVsBare = vsBare("batch");
-  if (batchDecisions !== null && batchVsBare !== null) {
-    const met = batchDecisions.median >= TARGET_BATCH_DECISIONS ? "met" : "MISSED";
-    console.log(`POST /v1/check/batch: ${fmt(batchDecisions.median)} decisions/s (rounds ${range(batchDecisions)}), target ≥ ${fmt(TARGET_BATCH_DECISIONS)}: ${met}`);
-    console.log(`POST /v1/check/batch vs bare fastify taking the same bodies: ${describe(batchVsBare)}`);
-  }
+  const batchDecisions = (endpoint: Endpoint): Summary | null => {
+    const batchSeries = find("treerights", endpoint);
+    const decisions = batchSeries === undefined ? null : median(batchSeries.rounds, (r) => r.requestsPerSec * opts.batchSize);
+    const batchVsBare = vsBare(endpoint);
+    if (decisions !== null && batchVsBare !== null) {
+      const met = decisions.median >= TARGET_BATCH_DECISIONS ? "met" : "MISSED";
+      const name = endpointName(endpoint, opts);
+      console.log(`${name}: ${fmt(decisions.median)} decisions/s (rounds ${range(decisions)}), target ≥ ${fmt(TARGET_BATCH_DECISIONS)}: ${met}`);
+      console.log(`${name} vs bare fastify taking the same bodies: ${describe(batchVsBare)}`);
+    }
+    return decisions;
+  };
+  const checksDecisions = batchDecisions("batch");
+  const pathsDecisions = batchDecisions("paths");
   if (commit !== null) console.log(`every answer carries the tree's git commit, ${commit.slice(0, 12)}…`);
-  return { rows, checkVsBare, batchVsBare, batchDecisionsPerSec: batchDecisions };
+  return { rows, checkVsBare, batchVsBare: vsBare("batch"), batchDecisionsPerSec: checksDecisions, pathsVsBare: vsBare("paths"), pathsDecisionsPerSec: pathsDecisions };
 }
 
 async function main(): Promise<void> {
@@ -410,8 +437,9 @@ async function main(): Promise<void> {
     const singles = queries.slice(0, 256).map((q): autocannon.Request => ({ method: "POST", path: "/v1/check", headers: JSON_HEADERS, body: checkBody(q) }));
     const batchBodies = Array.from({ length: 8 }, (_, b) => batchBody(batchQueries(b)));
     const batches = batchBodies.map((body): autocannon.Request => ({ method: "POST", path: "/v1/check/batch", headers: JSON_HEADERS, body }));
-    const requests: Record<Endpoint, autocannon.Request[]> = { check: singles, batch: batches };
-    const connections: Record<Endpoint, number> = { check: opts.connections, batch: opts.batchConnections };
+    const pathsBatches = Array.from({ length: 8 }, (_, b): autocannon.Request => ({ method: "POST", path: "/v1/check/batch", headers: JSON_HEADERS, body: pathsBody(batchQueries(b)) }));
+    const requests: Record<Endpoint, autocannon.Request[]> = { check: singles, batch: batches, paths: pathsBatches };
+    const connections: Record<Endpoint, number> = { check: opts.connections, batch: opts.batchConnections, paths: opts.batchConnections };
 
     const series: Series[] = [];
     for (const endpoint of opts.endpoints) {

@@ -52,7 +52,7 @@ export function evaluateTargets(r: Results): TargetResult[] {
   targets.push({
     name: "1,000-check batch, server time (median)",
     target: "<= 2 ms",
-    measured: http === null ? "-" : `${fmt(http.batchServerMs.median, 3)} ms (CPU ${fmt(http.batchServerCpuMs.median, 3)} ms; checks alone ${fmt(http.batchEngineMs.median, 3)} ms)`,
+    measured: http === null ? "-" : `${fmt(http.batchServerMs.median, 3)} ms (whole inject ${fmt(http.batchInjectMs.median, 3)} ms; checks alone ${fmt(http.batchEngineMs.median, 3)} ms)`,
     pass: http === null ? null : http.batchServerMs.median <= 2,
     ...(http === null ? { note: notRun("http") } : {}),
   });
