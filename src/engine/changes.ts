@@ -18,21 +18,20 @@ export type SetsAt = (segments: readonly string[], access: Access) => GroupSet;
  */
 export function* effectiveChanges(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): Steps<EffectiveChange[]> {
   const changes: EffectiveChange[] = [];
-  const stack: [TrieNode | undefined, TrieNode | undefined][] = [[from, to]];
+  const stack: [TrieNode | undefined, TrieNode | undefined, readonly string[]][] = [[from, to, []]];
   let visited = 0;
-  for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
-    const [a, b] = pair;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [a, b, segments] = item;
     if (a === b) continue;
     if (++visited % STEP_SIZE === 0) yield;
-    const segments = (a ?? b)?.segments ?? [];
     for (const access of ACCESS_LEVELS) {
       const before = a !== undefined ? levelOf(a, access) : fromAt(segments, access);
       const after = b !== undefined ? levelOf(b, access) : toAt(segments, access);
       const change = difference(before, after);
       if (change !== null) changes.push(Object.freeze({ path: formatPath(segments), access, ...change }));
     }
-    const names = new Set([...(a?.children?.keys() ?? []), ...(b?.children?.keys() ?? [])]);
-    for (const name of names) stack.push([a?.children?.get(name), b?.children?.get(name)]);
+    const names = new Set([...(a?.children() ?? []), ...(b?.children() ?? [])].map((child) => child.name));
+    for (const name of names) stack.push([a?.get(name), b?.get(name), [...segments, name]]);
   }
   return changes.sort((x, y) => compareCodeUnits(x.path, y.path) || compareCodeUnits(x.access, y.access));
 }

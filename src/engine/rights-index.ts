@@ -66,11 +66,13 @@ export class CompiledIndex implements RightsIndex {
   }
 
   *directories(): Generator<IndexedDirectory> {
-    const stack: TrieNode[] = [this.#root];
-    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
-      yield Object.freeze({ path: formatPath(node.segments), read: node.read.sorted, write: node.write.sorted, file: node.file });
-      // Reversed so that siblings come out in insertion order.
-      if (node.children !== null) stack.push(...[...node.children.values()].reverse());
+    const stack: [TrieNode, string][] = [[this.#root, "/"]];
+    for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+      const [node, path] = item;
+      yield Object.freeze({ path, read: node.read.sorted, write: node.write.sorted, file: node.file });
+      // Reversed so that siblings come out sorted by name.
+      const prefix = path === "/" ? path : `${path}/`;
+      for (const child of node.children().reverse()) stack.push([child, `${prefix}${child.name}`]);
     }
   }
 
@@ -118,7 +120,7 @@ export class CompiledIndex implements RightsIndex {
       if (node?.file != null) record(prefix, node.file.file ?? "", node.file[access]);
       if (node !== undefined) scope = node.scope;
       const next = segments[depth];
-      node = next === undefined ? undefined : node?.children?.get(next);
+      node = next === undefined ? undefined : node?.get(next);
     }
     const effective = sorted(current);
     const deciding = [...new Set(groups.filter((g) => current.has(g)))].sort(compareCodeUnits);
@@ -144,19 +146,19 @@ export class CompiledIndex implements RightsIndex {
     const set = effective(node, access);
     // Only pattern rules can act below the deepest indexed directory.
     if (node.scope.length === 0) return set;
-    const rest = normalizePath(path).slice(node.segments.length);
-    return rest.length === 0 ? set : beyondIndex(node, rest, access, set.members);
+    const segments = normalizePath(path);
+    return segments.length === node.depth ? set : beyondIndex(node, segments, access, set.members);
   }
 }
 
-/** SPEC 1.3 for prefixes below the deepest indexed directory: only pattern rules act there. */
-function beyondIndex(node: TrieNode, rest: readonly string[], access: Access, members: ReadonlySet<string>): GroupSet {
+/** SPEC 1.3 for prefixes of `segments` below the deepest indexed directory, `node`: only pattern rules act there. */
+function beyondIndex(node: TrieNode, segments: readonly string[], access: Access, members: ReadonlySet<string>): GroupSet {
   let current = members;
-  for (let k = 1; k <= rest.length; k++) {
-    const tail = rest.slice(0, k);
+  for (let k = node.depth + 1; k <= segments.length; k++) {
+    const prefix = segments.slice(0, k);
     for (const scoped of node.scope) {
       const rule = scoped.rule[access];
-      if (rule !== undefined && scoped.test(relativeTo(scoped.depth, node.segments, tail))) current = applyRule(rule, current);
+      if (rule !== undefined && scoped.test(relativeTo(scoped.depth, prefix))) current = applyRule(rule, current);
     }
   }
   const result = current;

@@ -18,15 +18,15 @@ export function* buildTrie(byDir: ReadonlyMap<string, CheckedFile>, matcher: Glo
     throw new TreeRightsError("invalid_rights", "the tree root has no rights file; the root `access.rights` is mandatory");
   }
   const pool = new GroupSetPool();
-  const root = new TrieNode([], pool.of([]));
+  const root = new TrieNode("", 0, pool.of([]));
   yield* placeFiles(root, byDir.values());
-  yield* computeSets(root, pool, matcher);
+  yield* computeSets(root, [], pool, matcher);
   return root;
 }
 
 /** Creates the nodes of `files` below `start` (each file's dir must be at or below it) and sets their files. */
 export function* placeFiles(start: TrieNode, files: Iterable<CheckedFile>): Steps<void> {
-  const depth = start.segments.length;
+  const depth = start.depth;
   let placed = 0;
   for (const { file, segments } of yield* sortedFilesSteps(files)) {
     let node = start;
@@ -36,38 +36,58 @@ export function* placeFiles(start: TrieNode, files: Iterable<CheckedFile>): Step
   }
 }
 
+/** A node met by `computeSets` with the way back up, from which its path is spelled only when a pattern rule needs it. */
+interface Visit {
+  readonly node: TrieNode;
+  readonly up: Visit | null;
+}
+
 /**
- * Effective sets of `start` and every indexed directory below it, parents
- * before children (SPEC 1.2 and 1.3). `start` must already hold what it
- * inherits (see `inherit`); its own file is applied here.
+ * Effective sets of `start` (at `segments`) and every indexed directory
+ * below it, parents before children (SPEC 1.2 and 1.3). `start` must already
+ * hold what it inherits (see `inherit`); its own file is applied here.
  */
-export function* computeSets(start: TrieNode, pool: GroupSetPool, matcher: GlobMatcher | undefined): Steps<void> {
-  const stack: TrieNode[] = [start];
+export function* computeSets(start: TrieNode, segments: readonly string[], pool: GroupSetPool, matcher: GlobMatcher | undefined): Steps<void> {
+  const pathOf = (visit: Visit): string[] => {
+    const names: string[] = [];
+    for (let at: Visit | null = visit; at !== null && at.node !== start; at = at.up) names.push(at.node.name);
+    return [...segments, ...names.reverse()];
+  };
+  const stack: Visit[] = [{ node: start, up: null }];
   let visited = 0;
-  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
     if (++visited % STEP_SIZE === 0) yield;
+    const node = visit.node;
     const file = node.file;
     if (file !== null) {
       node.read = pool.apply(file.READ, node.read);
       node.write = pool.apply(file.WRITE, node.write);
       if (file.patterns !== undefined && file.patterns.length > 0) {
-        node.scope = [...node.scope, ...scopedRules(file, node.segments.length, matcher)];
+        node.scope = [...node.scope, ...scopedRules(file, node.depth, matcher)];
       }
     }
-    for (const child of node.children?.values() ?? []) {
-      inherit(child, node, pool);
-      stack.push(child);
+    for (const child of node.slots ?? []) {
+      if (child === undefined) continue;
+      const childVisit = { node: child, up: visit };
+      inherit(child, node, pool, () => pathOf(childVisit));
+      stack.push(childVisit);
     }
   }
 }
 
-/** What `child` holds before its own file: its parent's sets, then strict ancestors' matching pattern rules, root down. */
-export function inherit(child: TrieNode, parent: TrieNode, pool: GroupSetPool): void {
+/**
+ * What `child` holds before its own file: its parent's sets, then strict
+ * ancestors' matching pattern rules, root down. `pathOf` spells the child's
+ * path, asked for only when a pattern rule is in scope.
+ */
+export function inherit(child: TrieNode, parent: TrieNode, pool: GroupSetPool, pathOf: () => readonly string[]): void {
   child.read = parent.read;
   child.write = parent.write;
   child.scope = parent.scope;
+  if (parent.scope.length === 0) return;
+  const segments = pathOf();
   for (const scoped of parent.scope) {
-    if (!scoped.test(relativeTo(scoped.depth, child.segments))) continue;
+    if (!scoped.test(relativeTo(scoped.depth, segments))) continue;
     child.read = pool.apply(scoped.rule.READ, child.read);
     child.write = pool.apply(scoped.rule.WRITE, child.write);
   }

@@ -14,33 +14,41 @@ export interface ScopedRule {
   readonly test: (relative: string) => boolean;
 }
 
+const NO_RULES: readonly ScopedRule[] = Object.freeze([]);
+
 /**
  * A directory that holds a rights file, or an ancestor of one.
  * INVARIANT: every ancestor of an indexed directory is indexed, and a path
  * whose deepest indexed directory has an empty `scope` has that directory's
  * effective sets.
+ *
+ * A node is small on purpose: its children live in one open-addressing
+ * table, and it keeps no path (walks carry it). A rebuild of a large tree
+ * allocates one node and at most one table per directory, so the young
+ * generation GC that copies a fresh trie has little to copy.
  */
 export class TrieNode {
-  children: Map<string, TrieNode> | null = null;
+  /** Children by name hash, linear probing, at most half full; `null` for a leaf. */
+  slots: (TrieNode | undefined)[] | null = null;
+  /** Number of children. */
+  size = 0;
   read: GroupSet;
   write: GroupSet;
   /** The rights file in this directory, if any. */
   file: RightsFile | null = null;
   /** Pattern rules of this directory's file and its ancestors', root down: those that may act below it. */
-  scope: readonly ScopedRule[] = [];
-  readonly segments: readonly string[];
+  scope: readonly ScopedRule[] = NO_RULES;
   /** The last segment (`""` for the root). */
   readonly name: string;
   /** `segmentHash(name)`. */
   readonly hash: number;
-  // Open-addressing table over `children` for `find`, built on first use:
-  // children are final by then (update only changes nodes it just made).
-  slots: (TrieNode | undefined)[] | null = null;
+  /** Number of segments in this directory's path (0 for the root). */
+  readonly depth: number;
 
-  constructor(segments: readonly string[], inherited: GroupSet) {
-    this.segments = segments;
-    this.name = segments.length === 0 ? "" : (segments[segments.length - 1] as string);
-    this.hash = segmentHash(this.name);
+  constructor(name: string, depth: number, inherited: GroupSet) {
+    this.name = name;
+    this.hash = segmentHash(name);
+    this.depth = depth;
     this.read = inherited;
     this.write = inherited;
   }
@@ -50,7 +58,8 @@ export class TrieNode {
    * without slicing `path`: the hot step of every decision.
    */
   find(hash: number, path: string, start: number, end: number): TrieNode | undefined {
-    const slots = this.slots ?? this.seal();
+    const slots = this.slots;
+    if (slots === null) return undefined;
     const mask = slots.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const node = slots[i];
@@ -59,30 +68,79 @@ export class TrieNode {
     }
   }
 
-  /** Builds the lookup table from `children`, at most half full. */
-  seal(): (TrieNode | undefined)[] {
-    const count = this.children?.size ?? 0;
-    let size = 2;
-    while (size < count * 2) size *= 2;
-    const slots = new Array<TrieNode | undefined>(size).fill(undefined);
-    for (const node of this.children?.values() ?? []) {
-      let i = node.hash & (size - 1);
-      while (slots[i] !== undefined) i = (i + 1) & (size - 1);
+  /** The child named `name`. */
+  get(name: string): TrieNode | undefined {
+    return this.find(segmentHash(name), name, 0, name.length);
+  }
+
+  /** The children, sorted by name (code units). */
+  children(): TrieNode[] {
+    const list: TrieNode[] = [];
+    for (const node of this.slots ?? []) if (node !== undefined) list.push(node);
+    return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Adds `node` as a child, replacing the child of the same name. Only on a node the caller is building. */
+  put(node: TrieNode): void {
+    let slots = this.slots;
+    if (slots === null || (this.size + 1) * 2 > slots.length) slots = this.#resize(slots === null ? 2 : slots.length * 2);
+    const mask = slots.length - 1;
+    for (let i = node.hash & mask; ; i = (i + 1) & mask) {
+      const at = slots[i];
+      if (at === undefined) {
+        slots[i] = node;
+        this.size++;
+        return;
+      }
+      if (at.hash === node.hash && at.name === node.name) {
+        slots[i] = node;
+        return;
+      }
+    }
+  }
+
+  /** Drops the child named `name`, if any. Only on a node the caller is building. */
+  remove(name: string): void {
+    const kept = this.children().filter((node) => node.name !== name);
+    if (kept.length === this.size) return;
+    this.slots = null;
+    this.size = 0;
+    for (const node of kept) this.put(node);
+  }
+
+  /** The child named `segment`, created on demand with this node's sets. Only on a node the caller is building. */
+  child(segment: string): TrieNode {
+    let node = this.get(segment);
+    if (node === undefined) {
+      node = new TrieNode(segment, this.depth + 1, this.read);
+      this.put(node);
+    }
+    return node;
+  }
+
+  /** A copy with the same sets, file and scope, and its own table of the same children. */
+  copy(): TrieNode {
+    const copy = new TrieNode(this.name, this.depth, this.read);
+    copy.write = this.write;
+    copy.file = this.file;
+    copy.scope = this.scope;
+    copy.slots = this.slots === null ? null : this.slots.slice();
+    copy.size = this.size;
+    return copy;
+  }
+
+  #resize(length: number): (TrieNode | undefined)[] {
+    const old = this.slots ?? [];
+    const slots = new Array<TrieNode | undefined>(length).fill(undefined);
+    const mask = length - 1;
+    for (const node of old) {
+      if (node === undefined) continue;
+      let i = node.hash & mask;
+      while (slots[i] !== undefined) i = (i + 1) & mask;
       slots[i] = node;
     }
     this.slots = slots;
     return slots;
-  }
-
-  /** The child named `segment`, created on demand. */
-  child(segment: string): TrieNode {
-    this.children ??= new Map();
-    let node = this.children.get(segment);
-    if (node === undefined) {
-      node = new TrieNode([...this.segments, segment], this.read);
-      this.children.set(segment, node);
-    }
-    return node;
   }
 }
 
@@ -97,8 +155,7 @@ function sameName(name: string, path: string, start: number, end: number): boole
  * Validates `path` (SPEC 1.4, as `normalizePath`) and returns the deepest
  * indexed directory on it, in one pass: each segment is hashed only while
  * the walk can still descend, and the rest of the path is only validated.
- * The node's depth (`segments.length`) is how many normalized segments of
- * `path` it matched.
+ * The node's `depth` is how many normalized segments of `path` it matched.
  */
 export function deepestIndexed(root: TrieNode, path: string): TrieNode {
   checkPath(path);
@@ -106,7 +163,7 @@ export function deepestIndexed(root: TrieNode, path: string): TrieNode {
   let node = root;
   let start = 0;
   let i = 0;
-  if (root.children !== null) {
+  if (root.slots !== null) {
     let hash = HASH_SEED;
     for (; i <= n; i++) {
       const c = i < n ? path.charCodeAt(i) : SLASH;
@@ -119,7 +176,7 @@ export function deepestIndexed(root: TrieNode, path: string): TrieNode {
           const child = node.find(hash, path, start, i);
           if (child !== undefined) node = child;
           // No child can match below here: the rest is only validated.
-          if (child === undefined || child.children === null) break;
+          if (child === undefined || child.slots === null) break;
         }
         start = i + 1;
         hash = HASH_SEED;
@@ -135,7 +192,6 @@ export function deepestIndexed(root: TrieNode, path: string): TrieNode {
 }
 
 /** The path of `segments` relative to the directory at `depth`, `/`-joined. */
-export function relativeTo(depth: number, segments: readonly string[], extra: readonly string[] = []): string {
-  const parts = segments.slice(depth);
-  return extra.length === 0 ? parts.join("/") : [...parts, ...extra].join("/");
+export function relativeTo(depth: number, segments: readonly string[]): string {
+  return segments.slice(depth).join("/");
 }

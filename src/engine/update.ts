@@ -45,21 +45,22 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
   const root = copyOf(state.root, fresh);
   for (const top of tops) {
     const chain = [root];
-    for (const segment of top.slice(0, -1)) chain.push(ownChild(chain[chain.length - 1] as TrieNode, segment, pool, fresh));
+    for (let depth = 1; depth < top.length; depth++) {
+      chain.push(ownChild(chain[chain.length - 1] as TrieNode, top.slice(0, depth), pool, fresh));
+    }
     const parent = chain[chain.length - 1] as TrieNode;
     const name = top[top.length - 1] as string;
     const files = filesUnder(byDir, top);
     if (files.length === 0) {
-      parent.children?.delete(name);
+      parent.remove(name);
       prune(chain);
       continue;
     }
-    const node = new TrieNode(top, parent.read);
-    inherit(node, parent, pool);
+    const node = new TrieNode(name, top.length, parent.read);
+    inherit(node, parent, pool, () => top);
     yield* placeFiles(node, files);
-    yield* computeSets(node, pool, matcher);
-    parent.children ??= new Map();
-    parent.children.set(name, node);
+    yield* computeSets(node, top, pool, matcher);
+    parent.put(node);
   }
   return { root, byDir };
 }
@@ -86,28 +87,27 @@ function filesUnder(byDir: ReadonlyMap<string, CheckedFile>, top: readonly strin
   return found;
 }
 
-/** A private copy of `node` (same sets and file, its own children map) for this update. */
+/** A private copy of `node` (same sets and file, its own child table) for this update. */
 function copyOf(node: TrieNode, fresh: Set<TrieNode>): TrieNode {
-  const copy = new TrieNode(node.segments, node.read);
-  copy.write = node.write;
-  copy.file = node.file;
-  copy.scope = node.scope;
-  copy.children = node.children === null ? null : new Map(node.children);
+  const copy = node.copy();
   fresh.add(copy);
   return copy;
 }
 
-/** The child of a private node, itself made private: copied if shared, created (inheriting) if missing. */
-function ownChild(parent: TrieNode, segment: string, pool: GroupSetPool, fresh: Set<TrieNode>): TrieNode {
-  const existing = parent.children?.get(segment);
+/** The child at `segments` of a private node, itself made private: copied if shared, created (inheriting) if missing. */
+function ownChild(parent: TrieNode, segments: readonly string[], pool: GroupSetPool, fresh: Set<TrieNode>): TrieNode {
+  const name = segments[segments.length - 1] as string;
+  const existing = parent.get(name);
   if (existing !== undefined && fresh.has(existing)) return existing;
-  const child = existing === undefined ? new TrieNode([...parent.segments, segment], parent.read) : copyOf(existing, fresh);
+  let child: TrieNode;
   if (existing === undefined) {
-    inherit(child, parent, pool);
+    child = new TrieNode(name, segments.length, parent.read);
+    inherit(child, parent, pool, () => segments);
     fresh.add(child);
+  } else {
+    child = copyOf(existing, fresh);
   }
-  parent.children ??= new Map();
-  parent.children.set(segment, child);
+  parent.put(child);
   return child;
 }
 
@@ -115,7 +115,7 @@ function ownChild(parent: TrieNode, segment: string, pool: GroupSetPool, fresh: 
 function prune(chain: readonly TrieNode[]): void {
   for (let i = chain.length - 1; i > 0; i--) {
     const node = chain[i] as TrieNode;
-    if (node.file !== null || (node.children?.size ?? 0) > 0) return;
-    (chain[i - 1] as TrieNode).children?.delete(node.segments[node.segments.length - 1] as string);
+    if (node.file !== null || node.size > 0) return;
+    (chain[i - 1] as TrieNode).remove(node.name);
   }
 }

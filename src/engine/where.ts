@@ -19,16 +19,16 @@ interface OpenRegion {
 export function whereHeld(root: TrieNode, group: string, access: Access, holders: (node: TrieNode) => ReadonlySet<string>): WhereResult {
   const regions: OpenRegion[] = [];
   const patterns: WherePattern[] = [];
-  const stack: { node: TrieNode; region: OpenRegion | null }[] = [{ node: root, region: null }];
+  const stack: { node: TrieNode; segments: readonly string[]; region: OpenRegion | null }[] = [{ node: root, segments: [], region: null }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { node } = item;
+    const { node, segments } = item;
     let region = item.region;
     const holds = holders(node).has(group);
     if (holds && region === null) {
-      region = { path: formatPath(node.segments), holes: [] };
+      region = { path: formatPath(segments), holes: [] };
       regions.push(region);
     } else if (!holds && region !== null) {
-      region.holes.push(formatPath(node.segments));
+      region.holes.push(formatPath(segments));
       region = null;
     }
     for (const rule of node.file?.patterns ?? []) {
@@ -37,12 +37,10 @@ export function whereHeld(root: TrieNode, group: string, access: Access, holders
       const grants = (level.override ?? level.include ?? []).includes(group);
       const revokes = level.exclude?.includes(group) === true || (level.override !== undefined && !grants);
       if (grants || revokes) {
-        patterns.push({ file: node.file?.file ?? "", dir: formatPath(node.segments), match: rule.match, effect: grants ? "grant" : "revoke" });
+        patterns.push({ file: node.file?.file ?? "", dir: formatPath(segments), match: rule.match, effect: grants ? "grant" : "revoke" });
       }
     }
-    if (node.children !== null) {
-      for (const child of [...node.children.values()].reverse()) stack.push({ node: child, region });
-    }
+    for (const child of node.children().reverse()) stack.push({ node: child, segments: [...segments, child.name], region });
   }
   return Object.freeze({
     group,
