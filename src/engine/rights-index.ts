@@ -83,13 +83,13 @@ export class CompiledIndex implements RightsIndex {
   }
 
   check(groups: readonly string[], access: Access, path: string): boolean {
-    const { members } = this.#lookup(path, access);
+    const set = this.#lookup(path, access);
     if (!Array.isArray(groups)) throw invalidGroups();
     // Every group is checked, so a bad list fails the same whatever the tree says.
     let allowed = false;
     for (const group of groups) {
       if (typeof group !== "string") throw invalidGroups();
-      if (!allowed && members.has(group)) allowed = true;
+      if (!allowed && set.has(group)) allowed = true;
     }
     return allowed;
   }
@@ -162,7 +162,7 @@ function beyondIndex(node: TrieNode, segments: readonly string[], access: Access
     }
   }
   const result = current;
-  return { members: result, get sorted() { return sorted(result); } };
+  return { has: (group) => result.has(group), members: result, get sorted() { return sorted(result); } };
 }
 
 const NOBODY: readonly string[] = Object.freeze([]);

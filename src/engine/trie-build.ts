@@ -60,8 +60,8 @@ export function* computeSets(start: TrieNode, segments: readonly string[], pool:
     const node = visit.node;
     const file = node.file;
     if (file !== null) {
-      node.read = pool.apply(file.READ, node.read);
-      node.write = pool.apply(file.WRITE, node.write);
+      node.read = pool.withRule(file.READ, node.read);
+      node.write = pool.withRule(file.WRITE, node.write);
       if (file.patterns !== undefined && file.patterns.length > 0) {
         node.scope = [...node.scope, ...scopedRules(file, node.depth, matcher)];
       }
@@ -88,8 +88,8 @@ export function inherit(child: TrieNode, parent: TrieNode, pool: GroupSetPool, p
   const segments = pathOf();
   for (const scoped of parent.scope) {
     if (!scoped.test(relativeTo(scoped.depth, segments))) continue;
-    child.read = pool.apply(scoped.rule.READ, child.read);
-    child.write = pool.apply(scoped.rule.WRITE, child.write);
+    child.read = pool.withRule(scoped.rule.READ, child.read);
+    child.write = pool.withRule(scoped.rule.WRITE, child.write);
   }
 }
 

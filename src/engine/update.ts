@@ -40,7 +40,8 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
   if (tops.some((t) => t.length === 0)) return { root: yield* buildTrie(byDir, matcher), byDir };
   if (!byDir.has("")) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
 
-  const pool = new GroupSetPool();
+  // Over the same group ids as the sets it keeps.
+  const pool = new GroupSetPool(state.root.read);
   const fresh = new Set<TrieNode>();
   const root = copyOf(state.root, fresh);
   for (const top of tops) {
