@@ -1,39 +1,76 @@
 /** Effective changes between two indexes, in time proportional to what changed. */
 import type { GroupSet } from "./group-set.js";
-import { compareCodeUnits } from "./group-set.js";
+import { compareCodeUnits, countDifference } from "./group-set.js";
 import { formatPath } from "./path.js";
 import type { Steps } from "./steps.js";
 import { STEP_SIZE } from "./steps.js";
 import type { TrieNode } from "./trie.js";
-import type { Access, EffectiveChange } from "./types.js";
+import type { Access, EffectiveChange, GrantCounts } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
 
 /** Looks up the sets a path has in one index (for directories indexed only on the other side). */
 export type SetsAt = (segments: readonly string[], access: Access) => GroupSet;
 
+/** The sets of one directory on both sides, and its path, spelled only when asked for. */
+type VisitPair = (before: (access: Access) => GroupSet, after: (access: Access) => GroupSet, segments: () => readonly string[]) => void;
+
+/** A pair of nodes met by `walkPairs`, with the way back up to spell its path. */
+interface Pair {
+  readonly a: TrieNode | undefined;
+  readonly b: TrieNode | undefined;
+  readonly up: Pair | null;
+}
+
 /**
- * Every indexed directory (of either index) whose effective groups differ,
- * per level. Subtrees shared by both tries (an incremental update shares
- * every untouched node) are skipped without a look.
+ * Visits every indexed directory (of either trie) whose nodes differ, with
+ * the sets each side gives it. Subtrees shared by both tries (an incremental
+ * update shares every untouched node) are skipped without a look.
  */
-export function* effectiveChanges(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): Steps<EffectiveChange[]> {
-  const changes: EffectiveChange[] = [];
-  const stack: [TrieNode | undefined, TrieNode | undefined, readonly string[]][] = [[from, to, []]];
+function* walkPairs(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt, visit: VisitPair): Steps<void> {
+  const stack: Pair[] = [{ a: from, b: to, up: null }];
   let visited = 0;
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [a, b, segments] = item;
+  for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
+    const { a, b } = pair;
     if (a === b) continue;
     if (++visited % STEP_SIZE === 0) yield;
-    for (const access of ACCESS_LEVELS) {
-      const before = a !== undefined ? levelOf(a, access) : fromAt(segments, access);
-      const after = b !== undefined ? levelOf(b, access) : toAt(segments, access);
-      const change = difference(before, after);
-      if (change !== null) changes.push(Object.freeze({ path: formatPath(segments), access, ...change }));
-    }
-    const names = new Set([...(a?.children() ?? []), ...(b?.children() ?? [])].map((child) => child.name));
-    for (const name of names) stack.push([a?.get(name), b?.get(name), [...segments, name]]);
+    const at = pair;
+    let path: readonly string[] | null = null;
+    const segments = (): readonly string[] => (path ??= spell(at));
+    visit(
+      (access) => (a !== undefined ? levelOf(a, access) : fromAt(segments(), access)),
+      (access) => (b !== undefined ? levelOf(b, access) : toAt(segments(), access)),
+      segments,
+    );
+    for (const child of a?.children() ?? []) stack.push({ a: child, b: b?.get(child.name), up: pair });
+    for (const child of b?.children() ?? []) if (a?.get(child.name) === undefined) stack.push({ a: undefined, b: child, up: pair });
   }
+}
+
+function spell(pair: Pair): string[] {
+  const names: string[] = [];
+  for (let at = pair; at.up !== null; at = at.up) names.push((at.a ?? at.b)?.name ?? "");
+  return names.reverse();
+}
+
+/** Every indexed directory (of either index) whose effective groups differ, per level, sorted by path. */
+export function* effectiveChanges(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): Steps<EffectiveChange[]> {
+  const changes: EffectiveChange[] = [];
+  yield* walkPairs(from, to, fromAt, toAt, (before, after, segments) => {
+    for (const access of ACCESS_LEVELS) {
+      const change = difference(before(access), after(access));
+      if (change !== null) changes.push(Object.freeze({ path: formatPath(segments()), access, ...change }));
+    }
+  });
   return changes.sort((x, y) => compareCodeUnits(x.path, y.path) || compareCodeUnits(x.access, y.access));
+}
+
+/** The grants `effectiveChanges` would list as added and removed, counted without listing them. */
+export function* grantCounts(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): Steps<GrantCounts> {
+  const counts = { added: 0, removed: 0 };
+  yield* walkPairs(from, to, fromAt, toAt, (before, after) => {
+    for (const access of ACCESS_LEVELS) countDifference(before(access), after(access), counts);
+  });
+  return Object.freeze(counts);
 }
 
 function levelOf(node: TrieNode, access: Access): GroupSet {
@@ -42,8 +79,8 @@ function levelOf(node: TrieNode, access: Access): GroupSet {
 
 function difference(before: GroupSet, after: GroupSet): { added: readonly string[]; removed: readonly string[] } | null {
   if (before === after) return null;
-  const added = after.sorted.filter((g) => !before.members.has(g));
-  const removed = before.sorted.filter((g) => !after.members.has(g));
+  const added = after.sorted.filter((g) => !before.has(g));
+  const removed = before.sorted.filter((g) => !after.has(g));
   if (added.length === 0 && removed.length === 0) return null;
   return { added: Object.freeze(added), removed: Object.freeze(removed) };
 }

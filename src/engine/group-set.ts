@@ -154,6 +154,33 @@ export class GroupSetPool {
   }
 }
 
+/**
+ * Adds to `counts` the groups `after` has and `before` lacks (`added`) and
+ * the reverse (`removed`): word by word when both are over the same ids.
+ */
+export function countDifference(before: GroupSet, after: GroupSet, counts: { added: number; removed: number }): void {
+  if (before === after) return;
+  if (before instanceof BitGroupSet && after instanceof BitGroupSet && before.ids === after.ids) {
+    const a = before.words;
+    const b = after.words;
+    for (let w = 0; w < Math.max(a.length, b.length); w++) {
+      const x = a[w] ?? 0;
+      const y = b[w] ?? 0;
+      counts.added += bitCount(y & ~x);
+      counts.removed += bitCount(x & ~y);
+    }
+    return;
+  }
+  for (const group of after.sorted) if (!before.has(group)) counts.added++;
+  for (const group of before.sorted) if (!after.has(group)) counts.removed++;
+}
+
+function bitCount(word: number): number {
+  let v = word - ((word >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
 /** SPEC 1.2 `apply` on plain sets: a new set, or `inherited` itself when the rule leaves it alone. */
 export function applyRule(rule: LevelRule | undefined, inherited: ReadonlySet<string>): ReadonlySet<string> {
   if (rule === undefined) return inherited;

@@ -26,5 +26,5 @@ export { ACCESS_LEVELS } from "./types.js";
 export type {
   Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
   Severity, Problem, ExplainStep, Explanation, RightsIndex,
-  IndexChanges, IndexedDirectory, EffectiveChange, WhereRegion, WherePattern, WhereResult,
+  IndexChanges, IndexedDirectory, EffectiveChange, GrantCounts, WhereRegion, WherePattern, WhereResult,
 } from "./types.js";

@@ -9,13 +9,14 @@ import type { ScopedRule, TrieNode } from "./trie.js";
 import { deepestIndexed, relativeTo } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import type {
-  Access, EffectiveChange, ExplainStep, Explanation, IndexChanges, IndexedDirectory, Keyword, LevelRule,
+  Access, EffectiveChange, ExplainStep, Explanation, GrantCounts, IndexChanges, IndexedDirectory, Keyword, LevelRule,
   RightsFile, RightsIndex, WhereResult,
 } from "./types.js";
 import { applyChanges } from "./update.js";
 import type { Steps } from "./steps.js";
 import { runSteps } from "./steps.js";
-import { effectiveChanges } from "./changes.js";
+import { effectiveChanges, grantCounts } from "./changes.js";
+import type { SetsAt } from "./changes.js";
 import { whereHeld } from "./where.js";
 
 /** The `RightsIndex` built by `compile`; immutable once constructed. */
@@ -57,12 +58,21 @@ export class CompiledIndex implements RightsIndex {
   }
 
   changesSinceSteps(previous: RightsIndex): Steps<EffectiveChange[]> {
-    if (!(previous instanceof CompiledIndex)) {
-      throw new TreeRightsError("invalid_option", "`changesSince` needs an index made by `compile` or `update`");
-    }
-    const setsAt = (index: CompiledIndex) => (segments: readonly string[], access: Access) =>
-      index.#lookup(formatPath(segments), access);
-    return effectiveChanges(previous.#root, this.#root, setsAt(previous), setsAt(this));
+    const before = compiled(previous, "changesSince");
+    return effectiveChanges(before.#root, this.#root, before.#setsAt(), this.#setsAt());
+  }
+
+  grantCountsSince(previous: RightsIndex): GrantCounts {
+    return runSteps(this.grantCountsSinceSteps(previous));
+  }
+
+  grantCountsSinceSteps(previous: RightsIndex): Steps<GrantCounts> {
+    const before = compiled(previous, "grantCountsSince");
+    return grantCounts(before.#root, this.#root, before.#setsAt(), this.#setsAt());
+  }
+
+  #setsAt(): SetsAt {
+    return (segments, access) => this.#lookup(formatPath(segments), access);
   }
 
   *directories(): Generator<IndexedDirectory> {
@@ -149,6 +159,13 @@ export class CompiledIndex implements RightsIndex {
     const segments = normalizePath(path);
     return segments.length === node.depth ? set : beyondIndex(node, segments, access, set.members);
   }
+}
+
+function compiled(index: RightsIndex, method: string): CompiledIndex {
+  if (!(index instanceof CompiledIndex)) {
+    throw new TreeRightsError("invalid_option", `\`${method}\` needs an index made by \`compile\` or \`update\``);
+  }
+  return index;
 }
 
 /** SPEC 1.3 for prefixes of `segments` below the deepest indexed directory, `node`: only pattern rules act there. */

@@ -1,6 +1,7 @@
 /** Building the trie and its effective sets, for `compile` and `update`. */
 import { TreeRightsError } from "./errors.js";
 import { GroupSetPool } from "./group-set.js";
+import type { GroupSet } from "./group-set.js";
 import type { CheckedFile } from "./rights-file-check.js";
 import { sortedFilesSteps } from "./rights-file-check.js";
 import type { Steps } from "./steps.js";
@@ -12,12 +13,15 @@ import type { RightsFile } from "./types.js";
 /** Builds a test for a glob of a pattern rule; the loader passes micromatch with `dot: true`. */
 export type GlobMatcher = (glob: string) => (relative: string) => boolean;
 
-/** The whole trie of checked files keyed by directory, in steps; throws when the root has no file. */
-export function* buildTrie(byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined): Steps<TrieNode> {
+/**
+ * The whole trie of checked files keyed by directory, in steps; throws when
+ * the root has no file. Its sets use `idsOf`'s group ids when given.
+ */
+export function* buildTrie(byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined, idsOf?: GroupSet): Steps<TrieNode> {
   if (!byDir.has("")) {
     throw new TreeRightsError("invalid_rights", "the tree root has no rights file; the root `access.rights` is mandatory");
   }
-  const pool = new GroupSetPool();
+  const pool = new GroupSetPool(idsOf);
   const root = new TrieNode("", 0, pool.of([]));
   yield* placeFiles(root, byDir.values());
   yield* computeSets(root, [], pool, matcher);

@@ -197,4 +197,18 @@ export interface RightsIndex {
   changesSince(previous: RightsIndex): EffectiveChange[];
   /** `changesSince` in steps, as `updateSteps`. */
   changesSinceSteps(previous: RightsIndex): Generator<void, EffectiveChange[], void>;
+  /**
+   * How many (directory, level, group) grants `changesSince(previous)` adds
+   * and removes, without listing them: after a rebuild this compares the
+   * whole tree, so it allocates nothing per directory.
+   */
+  grantCountsSince(previous: RightsIndex): GrantCounts;
+  /** `grantCountsSince` in steps, as `updateSteps`. */
+  grantCountsSinceSteps(previous: RightsIndex): Generator<void, GrantCounts, void>;
+}
+
+/** (directory, level, group) grants gained and lost between two indexes. */
+export interface GrantCounts {
+  readonly added: number;
+  readonly removed: number;
 }

@@ -37,7 +37,8 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
     touched.push(checked.segments);
   }
   const tops = outermost(touched);
-  if (tops.some((t) => t.length === 0)) return { root: yield* buildTrie(byDir, matcher), byDir };
+  // Over the same group ids, so that sets of both tries compare word by word.
+  if (tops.some((t) => t.length === 0)) return { root: yield* buildTrie(byDir, matcher, state.root.read), byDir };
   if (!byDir.has("")) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
 
   // Over the same group ids as the sets it keeps.

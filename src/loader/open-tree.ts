@@ -18,7 +18,7 @@ import type {
 } from "./types.js";
 import { PendingChanges } from "./watch-changes.js";
 import { TimeSlicer } from "./tree-fs.js";
-import { countChanges, countGrants, ReloadHistory } from "./watch-history.js";
+import { NO_GRANTS, ReloadHistory } from "./watch-history.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
 import { isDirectory, WatchSupervisor } from "./watch-supervisor.js";
 import type { WatcherFactory } from "./watch-tree.js";
@@ -225,8 +225,8 @@ class LiveTree implements TreeHandle {
     }
     // Counted before the swap, so status, history and index change together; after a rebuild this visits the whole tree, in slices.
     const counts = previous === null
-      ? { added: 0, removed: 0 }
-      : outcome.rebuilt ? await countGrants(outcome.index, previous, new TimeSlicer(RELOAD_SLICE_MS)) : countChanges(await outcome.changes());
+      ? NO_GRANTS
+      : await new TimeSlicer(RELOAD_SLICE_MS).run(outcome.index.grantCountsSinceSteps(previous));
     if (this.#isClosing()) return;
     this.#rejected = null;
     this.#commit = head;

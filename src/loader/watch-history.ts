@@ -1,7 +1,5 @@
 /** The last swaps of a live tree, and the effective changes since any of them (the change feed). */
-import type { EffectiveChange, RightsIndex } from "../engine/index.js";
-import { ACCESS_LEVELS } from "../engine/index.js";
-import { TimeSlicer } from "./tree-fs.js";
+import type { GrantCounts, RightsIndex } from "../engine/index.js";
 import type { ReloadRecord, RevisionChanges } from "./types.js";
 
 /** How many swaps a live tree remembers, the initial load included. */
@@ -20,74 +18,8 @@ export const HISTORY_SIZE = 50;
  */
 export const REBUILDS_KEPT = 1;
 
-/** (directory, level, group) grants gained and lost. */
-export interface GrantCounts {
-  readonly added: number;
-  readonly removed: number;
-}
-
-/** The grant counts of `index.changesSince(previous)`. */
-export function countChanges(changes: readonly EffectiveChange[]): GrantCounts {
-  let added = 0;
-  let removed = 0;
-  for (const change of changes) {
-    added += change.added.length;
-    removed += change.removed.length;
-  }
-  return { added, removed };
-}
-
-/**
- * The grant counts of `next.changesSince(previous)` for indexes that share
- * nothing (after a rebuild), computed in time slices: every indexed
- * directory of either index, compared with what the other answers there.
- */
-export async function countGrants(next: RightsIndex, previous: RightsIndex, slicer = new TimeSlicer()): Promise<GrantCounts> {
-  let added = 0;
-  let removed = 0;
-  const compare = (now: readonly string[], before: readonly string[]): void => {
-    const diff = sortedDifference(now, before);
-    added += diff.onlyA;
-    removed += diff.onlyB;
-  };
-  const seen = new Set<string>();
-  let n = 0;
-  for (const dir of next.directories()) {
-    seen.add(dir.path);
-    for (const access of ACCESS_LEVELS) compare(access === "READ" ? dir.read : dir.write, previous.groupsFor(access, dir.path));
-    if (++n % 64 === 0 && slicer.due()) await slicer.pause();
-  }
-  for (const dir of previous.directories()) {
-    // Before the `continue`: a pass over directories that are all seen must yield too.
-    if (++n % 64 === 0 && slicer.due()) await slicer.pause();
-    if (seen.has(dir.path)) continue;
-    for (const access of ACCESS_LEVELS) compare(next.groupsFor(access, dir.path), access === "READ" ? dir.read : dir.write);
-  }
-  return { added, removed };
-}
-
-// Both lists sorted in code-unit order, as the engine gives them.
-function sortedDifference(a: readonly string[], b: readonly string[]): { onlyA: number; onlyB: number } {
-  let i = 0;
-  let j = 0;
-  let onlyA = 0;
-  let onlyB = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i] as string;
-    const y = b[j] as string;
-    if (x === y) {
-      i++;
-      j++;
-    } else if (x < y) {
-      onlyA++;
-      i++;
-    } else {
-      onlyB++;
-      j++;
-    }
-  }
-  return { onlyA: onlyA + a.length - i, onlyB: onlyB + b.length - j };
-}
+/** The grant counts of the initial load. */
+export const NO_GRANTS: GrantCounts = Object.freeze({ added: 0, removed: 0 });
 
 /** What the history notes of a swap besides the index. */
 export interface SwapInfo {
