@@ -11,6 +11,14 @@ import { ACCESS_LEVELS } from "./types.js";
 /** Looks up the sets a path has in one index (for directories indexed only on the other side). */
 export type SetsAt = (segments: readonly string[], access: Access) => GroupSet;
 
+/** One index as the walks see it: its trie, its root's sets, and its effective sets by node or by path. */
+export interface Side {
+  readonly root: TrieNode;
+  readonly sets: { readonly read: GroupSet; readonly write: GroupSet };
+  readonly at: (node: TrieNode, access: Access) => GroupSet;
+  readonly lookup: SetsAt;
+}
+
 /** The sets of one directory on both sides, and its path, spelled only when asked for. */
 type VisitPair = (before: (access: Access) => GroupSet, after: (access: Access) => GroupSet, segments: () => readonly string[]) => void;
 
@@ -24,25 +32,28 @@ interface Pair {
 /**
  * Visits every indexed directory (of either trie) whose nodes differ, with
  * the sets each side gives it. Subtrees shared by both tries (an incremental
- * update shares every untouched node) are skipped without a look.
+ * update shares every untouched node) are skipped without a look, unless the
+ * root's sets differ: every set below depends on them.
  */
-function* walkPairs(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt, visit: VisitPair): Steps<void> {
-  const stack: Pair[] = [{ a: from, b: to, up: null }];
+function* walkPairs(from: Side, to: Side, visit: VisitPair): Steps<void> {
+  const skipShared = sameSet(from.sets.read, to.sets.read) && sameSet(from.sets.write, to.sets.write);
+  const stack: Pair[] = [{ a: from.root, b: to.root, up: null }];
   let visited = 0;
   for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
     const { a, b } = pair;
-    if (a === b) continue;
+    if (a === b && skipShared) continue;
     if (++visited % STEP_SIZE === 0) yield;
     const at = pair;
     let path: readonly string[] | null = null;
     const segments = (): readonly string[] => (path ??= spell(at));
     visit(
-      (access) => (a !== undefined ? levelOf(a, access) : fromAt(segments(), access)),
-      (access) => (b !== undefined ? levelOf(b, access) : toAt(segments(), access)),
+      (access) => (a !== undefined ? from.at(a, access) : from.lookup(segments(), access)),
+      (access) => (b !== undefined ? to.at(b, access) : to.lookup(segments(), access)),
       segments,
     );
-    for (const child of a?.children() ?? []) stack.push({ a: child, b: b?.get(child.name), up: pair });
-    for (const child of b?.children() ?? []) if (a?.get(child.name) === undefined) stack.push({ a: undefined, b: child, up: pair });
+    // Table order: the changes are sorted at the end, and counts need no order.
+    for (const child of a?.slots ?? []) if (child !== undefined) stack.push({ a: child, b: b?.get(child.name), up: pair });
+    for (const child of b?.slots ?? []) if (child !== undefined && a?.get(child.name) === undefined) stack.push({ a: undefined, b: child, up: pair });
   }
 }
 
@@ -53,9 +64,9 @@ function spell(pair: Pair): string[] {
 }
 
 /** Every indexed directory (of either index) whose effective groups differ, per level, sorted by path. */
-export function* effectiveChanges(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): Steps<EffectiveChange[]> {
+export function* effectiveChanges(from: Side, to: Side): Steps<EffectiveChange[]> {
   const changes: EffectiveChange[] = [];
-  yield* walkPairs(from, to, fromAt, toAt, (before, after, segments) => {
+  yield* walkPairs(from, to, (before, after, segments) => {
     for (const access of ACCESS_LEVELS) {
       const change = difference(before(access), after(access));
       if (change !== null) changes.push(Object.freeze({ path: formatPath(segments()), access, ...change }));
@@ -65,16 +76,18 @@ export function* effectiveChanges(from: TrieNode, to: TrieNode, fromAt: SetsAt, 
 }
 
 /** The grants `effectiveChanges` would list as added and removed, counted without listing them. */
-export function* grantCounts(from: TrieNode, to: TrieNode, fromAt: SetsAt, toAt: SetsAt): Steps<GrantCounts> {
+export function* grantCounts(from: Side, to: Side): Steps<GrantCounts> {
   const counts = { added: 0, removed: 0 };
-  yield* walkPairs(from, to, fromAt, toAt, (before, after) => {
+  yield* walkPairs(from, to, (before, after) => {
     for (const access of ACCESS_LEVELS) countDifference(before(access), after(access), counts);
   });
   return Object.freeze(counts);
 }
 
-function levelOf(node: TrieNode, access: Access): GroupSet {
-  return access === "READ" ? node.read : node.write;
+function sameSet(a: GroupSet, b: GroupSet): boolean {
+  const counts = { added: 0, removed: 0 };
+  countDifference(a, b, counts);
+  return counts.added === 0 && counts.removed === 0;
 }
 
 function difference(before: GroupSet, after: GroupSet): { added: readonly string[]; removed: readonly string[] } | null {

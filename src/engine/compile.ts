@@ -47,7 +47,7 @@ export function* compileSteps(files: Iterable<RightsFile>, options: CompileOptio
     }
     byDir.set(checked.file.dir, checked);
   }
-  const root = yield* buildTrie(byDir, options.matcher);
+  const trie = yield* buildTrie(byDir, options.matcher);
   const revision = options.revision ?? revisionOf(sortedFiles(byDir.values()).map((e) => e.file));
-  return new CompiledIndex(root, revision, byDir, options.matcher);
+  return new CompiledIndex(trie, revision, byDir, options.matcher);
 }

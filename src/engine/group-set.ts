@@ -49,7 +49,7 @@ export class GroupIds {
 const NOBODY: readonly string[] = Object.freeze([]);
 
 /** A `GroupSet` as 32-bit words over `GroupIds`: bit `id` is word `id >>> 5`, bit `id & 31`. */
-class BitGroupSet implements GroupSet {
+export class BitGroupSet implements GroupSet {
   readonly #ids: GroupIds;
   readonly #words: readonly number[];
   #members: ReadonlySet<string> | null = null;
@@ -70,7 +70,11 @@ class BitGroupSet implements GroupSet {
 
   has(group: string): boolean {
     const id = this.#ids.find(group);
-    if (id === undefined) return false;
+    return id !== undefined && this.hasId(id);
+  }
+
+  /** `has` for a group's id in this set's `GroupIds`. */
+  hasId(id: number): boolean {
     const word = this.#words[id >>> 5];
     return word !== undefined && ((word >>> (id & 31)) & 1) === 1;
   }
@@ -92,32 +96,94 @@ class BitGroupSet implements GroupSet {
   }
 }
 
-/** Builds and interns group sets; one pool per compile or update. */
-export class GroupSetPool {
-  readonly #ids: GroupIds;
-  readonly #pool = new Map<string, BitGroupSet>();
+/**
+ * What the rules below the root make of the root's effective set at one
+ * directory: `over` whatever the root holds (an override on the way), else
+ * `(root ∪ plus) \ minus`. Kept per directory instead of the set itself, so
+ * that a change to the root's own rules changes no directory below it.
+ */
+export interface Transfer {
+  readonly over: BitGroupSet | null;
+  readonly plus: BitGroupSet;
+  readonly minus: BitGroupSet;
+}
 
-  /** A pool over `from`'s group ids (for an update that keeps sets of the index it starts from), or over new ones. */
-  constructor(from?: GroupSet) {
-    this.#ids = from instanceof BitGroupSet ? from.ids : new GroupIds();
+/** The set `transfer` makes of `root` holding `id` (ids of one `GroupIds`): the hot test of every decision. */
+export function transferHasId(transfer: Transfer, root: BitGroupSet, id: number): boolean {
+  const { over } = transfer;
+  if (over !== null) return over.hasId(id);
+  return (transfer.plus.hasId(id) || root.hasId(id)) && !transfer.minus.hasId(id);
+}
+
+/** Builds and interns group sets and transfers; one pool per compile or update. */
+export class GroupSetPool {
+  readonly ids: GroupIds;
+  readonly #pool = new Map<string, BitGroupSet>();
+  readonly #transfers = new Map<string, Transfer>();
+  readonly #empty: BitGroupSet;
+  /** The transfer of a directory with no rule between it and the root: the root's set itself. */
+  readonly identity: Transfer;
+
+  /** A pool over `ids` (those of the index an update starts from, so that sets of both agree), or over new ones. */
+  constructor(ids: GroupIds = new GroupIds()) {
+    this.ids = ids;
+    this.#empty = this.of([]);
+    this.identity = this.#transfer(null, this.#empty, this.#empty);
+  }
+
+  /** SPEC 1.2 `apply` of `rule` after `transfer`: the transfer of a directory whose own rule is `rule`. */
+  compose(rule: LevelRule | undefined, transfer: Transfer): Transfer {
+    if (rule === undefined) return transfer;
+    if (rule.override !== undefined) return this.#transfer(this.of(rule.override), this.#empty, this.#empty);
+    if (rule.include === undefined && rule.exclude === undefined) return transfer;
+    if (transfer.over !== null) return this.#transfer(this.withRule(rule, transfer.over), this.#empty, this.#empty);
+    // ((S ∪ plus) \ minus ∪ include) \ exclude = (S ∪ plus ∪ include) \ ((minus \ include) ∪ exclude)
+    const plus = this.withRule(rule, transfer.plus);
+    const minus = this.withRule({ include: rule.exclude ?? [] }, this.withRule({ exclude: rule.include ?? [] }, transfer.minus));
+    return this.#transfer(null, plus, minus);
+  }
+
+  /** The set `transfer` makes of `root`. */
+  evaluate(transfer: Transfer, root: BitGroupSet): BitGroupSet {
+    if (transfer.over !== null) return transfer.over;
+    if (transfer.plus === this.#empty && transfer.minus === this.#empty) return root;
+    const words = this.#wordsOf(root);
+    const plus = this.#wordsOf(transfer.plus);
+    const minus = this.#wordsOf(transfer.minus);
+    for (let w = 0; w < Math.max(words.length, plus.length); w++) words[w] = ((words[w] ?? 0) | (plus[w] ?? 0)) & ~(minus[w] ?? 0);
+    return this.#intern(words);
+  }
+
+  #transfer(over: BitGroupSet | null, plus: BitGroupSet, minus: BitGroupSet): Transfer {
+    const key = over === null ? `${this.#keyOf(plus)}/${this.#keyOf(minus)}` : `=${this.#keyOf(over)}`;
+    let transfer = this.#transfers.get(key);
+    if (transfer === undefined) {
+      transfer = Object.freeze({ over, plus, minus });
+      this.#transfers.set(key, transfer);
+    }
+    return transfer;
+  }
+
+  #keyOf(set: GroupSet): string {
+    return this.#wordsOf(set).join(",");
   }
 
   /** The interned set holding exactly `groups`. */
-  of(groups: Iterable<string>): GroupSet {
+  of(groups: Iterable<string>): BitGroupSet {
     const words: number[] = [];
     for (const group of groups) this.#set(words, group);
     return this.#intern(words);
   }
 
   /** SPEC 1.2 `apply`: override replaces, include adds then exclude removes, absent keeps. */
-  withRule(rule: LevelRule | undefined, inherited: GroupSet): GroupSet {
+  withRule<S extends GroupSet>(rule: LevelRule | undefined, inherited: S): S | BitGroupSet {
     if (rule === undefined) return inherited;
     if (rule.override !== undefined) return this.of(rule.override);
     if (rule.include === undefined && rule.exclude === undefined) return inherited;
     const words = this.#wordsOf(inherited);
     for (const group of rule.include ?? []) this.#set(words, group);
     for (const group of rule.exclude ?? []) {
-      const id = this.#ids.find(group);
+      const id = this.ids.find(group);
       if (id !== undefined && id >>> 5 < words.length) words[id >>> 5] = (words[id >>> 5] as number) & ~(1 << (id & 31));
     }
     return this.#intern(words);
@@ -129,25 +195,25 @@ export class GroupSetPool {
   }
 
   #set(words: number[], group: string): void {
-    const id = this.#ids.of(group);
+    const id = this.ids.of(group);
     while (words.length <= id >>> 5) words.push(0);
     words[id >>> 5] = (words[id >>> 5] as number) | (1 << (id & 31));
   }
 
   #wordsOf(set: GroupSet): number[] {
-    if (set instanceof BitGroupSet && set.ids === this.#ids) return [...set.words];
+    if (set instanceof BitGroupSet && set.ids === this.ids) return [...set.words];
     const words: number[] = [];
     for (const group of set.sorted) this.#set(words, group);
     return words;
   }
 
-  #intern(words: number[]): GroupSet {
+  #intern(words: number[]): BitGroupSet {
     // Trailing empty words are dropped, so equal sets have equal words.
     while (words.length > 0 && words[words.length - 1] === 0) words.pop();
     const key = words.join(",");
     let set = this.#pool.get(key);
     if (set === undefined) {
-      set = new BitGroupSet(this.#ids, words);
+      set = new BitGroupSet(this.ids, words);
       this.#pool.set(key, set);
     }
     return set;

@@ -1,11 +1,12 @@
 /** The compiled index: decisions, explanations and holders, in O(path depth). */
 import { TreeRightsError } from "./errors.js";
 import type { GroupSet } from "./group-set.js";
-import { applyRule, compareCodeUnits } from "./group-set.js";
+import { GroupSetPool, applyRule, compareCodeUnits, transferHasId } from "./group-set.js";
+import type { Transfer } from "./group-set.js";
 import { formatPath, normalizePath } from "./path.js";
 import type { CheckedFile } from "./rights-file-check.js";
 import { revisionOf, sortedFiles } from "./rights-file-check.js";
-import type { ScopedRule, TrieNode } from "./trie.js";
+import type { ScopedRule, Trie, TrieNode } from "./trie.js";
 import { deepestIndexed, relativeTo } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import type {
@@ -16,21 +17,27 @@ import { applyChanges } from "./update.js";
 import type { Steps } from "./steps.js";
 import { runSteps } from "./steps.js";
 import { effectiveChanges, grantCounts } from "./changes.js";
-import type { SetsAt } from "./changes.js";
+import type { Side } from "./changes.js";
 import { whereHeld } from "./where.js";
 
 /** The `RightsIndex` built by `compile`; immutable once constructed. */
 export class CompiledIndex implements RightsIndex {
   readonly revision: string;
   readonly fileCount: number;
+  readonly #trie: Trie;
   readonly #root: TrieNode;
   readonly #byDir: ReadonlyMap<string, CheckedFile>;
   readonly #matcher: GlobMatcher | undefined;
   // Sorted on first use: an incremental update need not pay for it.
   #files: readonly RightsFile[] | null = null;
+  // Effective sets of the transfers asked about so far, per level: few (transfers are interned).
+  readonly #read = new Map<Transfer, GroupSet>();
+  readonly #write = new Map<Transfer, GroupSet>();
+  #pool: GroupSetPool | null = null;
 
-  constructor(root: TrieNode, revision: string, byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined) {
-    this.#root = root;
+  constructor(trie: Trie, revision: string, byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined) {
+    this.#trie = trie;
+    this.#root = trie.root;
     this.#byDir = byDir;
     this.#matcher = matcher;
     this.fileCount = byDir.size;
@@ -48,9 +55,9 @@ export class CompiledIndex implements RightsIndex {
   }
 
   *updateSteps(changes: IndexChanges, options: { readonly revision?: string } = {}): Steps<RightsIndex> {
-    const next = yield* applyChanges({ root: this.#root, byDir: this.#byDir }, changes, this.#matcher);
+    const next = yield* applyChanges({ trie: this.#trie, byDir: this.#byDir }, changes, this.#matcher);
     const revision = options.revision ?? revisionOf(sortedFiles(next.byDir.values()).map((e) => e.file));
-    return new CompiledIndex(next.root, revision, next.byDir, this.#matcher);
+    return new CompiledIndex(next.trie, revision, next.byDir, this.#matcher);
   }
 
   changesSince(previous: RightsIndex): EffectiveChange[] {
@@ -59,7 +66,7 @@ export class CompiledIndex implements RightsIndex {
 
   changesSinceSteps(previous: RightsIndex): Steps<EffectiveChange[]> {
     const before = compiled(previous, "changesSince");
-    return effectiveChanges(before.#root, this.#root, before.#setsAt(), this.#setsAt());
+    return effectiveChanges(before.#side(), this.#side());
   }
 
   grantCountsSince(previous: RightsIndex): GrantCounts {
@@ -68,18 +75,37 @@ export class CompiledIndex implements RightsIndex {
 
   grantCountsSinceSteps(previous: RightsIndex): Steps<GrantCounts> {
     const before = compiled(previous, "grantCountsSince");
-    return grantCounts(before.#root, this.#root, before.#setsAt(), this.#setsAt());
+    return grantCounts(before.#side(), this.#side());
   }
 
-  #setsAt(): SetsAt {
-    return (segments, access) => this.#lookup(formatPath(segments), access);
+  #side(): Side {
+    return {
+      root: this.#root,
+      sets: this.#trie,
+      at: (node, access) => this.#effective(node, access),
+      lookup: (segments, access) => this.#lookup(formatPath(segments), access),
+    };
+  }
+
+  /** The effective set of `access` at `node` (before pattern rules below it): its transfer applied to the root's set. */
+  #effective(node: TrieNode, access: Access): GroupSet {
+    const transfer = transferOf(node, access);
+    if (transfer.over !== null) return transfer.over;
+    const memo = access === "READ" ? this.#read : this.#write;
+    let set = memo.get(transfer);
+    if (set === undefined) {
+      this.#pool ??= new GroupSetPool(this.#trie.ids);
+      set = this.#pool.evaluate(transfer, access === "READ" ? this.#trie.read : this.#trie.write);
+      memo.set(transfer, set);
+    }
+    return set;
   }
 
   *directories(): Generator<IndexedDirectory> {
     const stack: [TrieNode, string][] = [[this.#root, "/"]];
     for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
       const [node, path] = item;
-      yield Object.freeze({ path, read: node.read.sorted, write: node.write.sorted, file: node.file });
+      yield Object.freeze({ path, read: this.#effective(node, "READ").sorted, write: this.#effective(node, "WRITE").sorted, file: node.file });
       // Reversed so that siblings come out sorted by name.
       const prefix = path === "/" ? path : `${path}/`;
       for (const child of node.children().reverse()) stack.push([child, `${prefix}${child.name}`]);
@@ -89,17 +115,28 @@ export class CompiledIndex implements RightsIndex {
   where(group: string, access: Access): WhereResult {
     checkAccess(access);
     if (typeof group !== "string") throw invalidGroups();
-    return whereHeld(this.#root, group, access, (node) => effective(node, access).members);
+    return whereHeld(this.#root, group, access, (node) => this.#effective(node, access).members);
   }
 
   check(groups: readonly string[], access: Access, path: string): boolean {
-    const set = this.#lookup(path, access);
+    const node = deepestIndexed(this.#root, path);
+    const transfer = transferOf(node, access);
     if (!Array.isArray(groups)) throw invalidGroups();
+    // Pattern rules in scope: the set of the path itself (rare; see `#lookup`).
+    const set = node.scope.length === 0 ? null : this.#lookup(path, access);
+    const root = access === "READ" ? this.#trie.read : this.#trie.write;
+    const ids = this.#trie.ids;
     // Every group is checked, so a bad list fails the same whatever the tree says.
     let allowed = false;
     for (const group of groups) {
       if (typeof group !== "string") throw invalidGroups();
-      if (!allowed && set.has(group)) allowed = true;
+      if (allowed) continue;
+      if (set !== null) {
+        allowed = set.has(group);
+      } else {
+        const id = ids.find(group);
+        allowed = id !== undefined && transferHasId(transfer, root, id);
+      }
     }
     return allowed;
   }
@@ -153,7 +190,7 @@ export class CompiledIndex implements RightsIndex {
    */
   #lookup(path: string, access: Access): GroupSet {
     const node = deepestIndexed(this.#root, path);
-    const set = effective(node, access);
+    const set = this.#effective(node, access);
     // Only pattern rules can act below the deepest indexed directory.
     if (node.scope.length === 0) return set;
     const segments = normalizePath(path);
@@ -188,7 +225,7 @@ function sorted(members: ReadonlySet<string>): readonly string[] {
   return members.size === 0 ? NOBODY : Object.freeze([...members].sort(compareCodeUnits));
 }
 
-function effective(node: TrieNode, access: Access): GroupSet {
+function transferOf(node: TrieNode, access: Access): Transfer {
   if (access === "READ") return node.read;
   // Callers from plain JavaScript or JSON can pass anything: fail closed with an error.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition

@@ -1,12 +1,12 @@
 /** Building the trie and its effective sets, for `compile` and `update`. */
 import { TreeRightsError } from "./errors.js";
 import { GroupSetPool } from "./group-set.js";
-import type { GroupSet } from "./group-set.js";
+import type { BitGroupSet, GroupIds } from "./group-set.js";
 import type { CheckedFile } from "./rights-file-check.js";
 import { sortedFilesSteps } from "./rights-file-check.js";
 import type { Steps } from "./steps.js";
 import { STEP_SIZE } from "./steps.js";
-import type { ScopedRule } from "./trie.js";
+import type { ScopedRule, Trie } from "./trie.js";
 import { TrieNode, relativeTo } from "./trie.js";
 import type { RightsFile } from "./types.js";
 
@@ -15,17 +15,24 @@ export type GlobMatcher = (glob: string) => (relative: string) => boolean;
 
 /**
  * The whole trie of checked files keyed by directory, in steps; throws when
- * the root has no file. Its sets use `idsOf`'s group ids when given.
+ * the root has no file. Its sets use `ids` when given.
  */
-export function* buildTrie(byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined, idsOf?: GroupSet): Steps<TrieNode> {
-  if (!byDir.has("")) {
+export function* buildTrie(byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined, ids?: GroupIds): Steps<Trie> {
+  const rootFile = byDir.get("");
+  if (rootFile === undefined) {
     throw new TreeRightsError("invalid_rights", "the tree root has no rights file; the root `access.rights` is mandatory");
   }
-  const pool = new GroupSetPool(idsOf);
-  const root = new TrieNode("", 0, pool.of([]));
+  const pool = new GroupSetPool(ids);
+  const root = new TrieNode("", 0, pool.identity);
   yield* placeFiles(root, byDir.values());
   yield* computeSets(root, [], pool, matcher);
-  return root;
+  return { root, ...rootSets(rootFile.file, pool), ids: pool.ids };
+}
+
+/** The root's own effective sets: its file's rules applied to nobody. */
+export function rootSets(file: RightsFile, pool: GroupSetPool): { read: BitGroupSet; write: BitGroupSet } {
+  const nobody = pool.of([]);
+  return { read: pool.withRule(file.READ, nobody), write: pool.withRule(file.WRITE, nobody) };
 }
 
 /** Creates the nodes of `files` below `start` (each file's dir must be at or below it) and sets their files. */
@@ -47,9 +54,10 @@ interface Visit {
 }
 
 /**
- * Effective sets of `start` (at `segments`) and every indexed directory
- * below it, parents before children (SPEC 1.2 and 1.3). `start` must already
- * hold what it inherits (see `inherit`); its own file is applied here.
+ * Transfers of `start` (at `segments`) and every indexed directory below it,
+ * parents before children (SPEC 1.2 and 1.3). `start` must already hold what
+ * it inherits (see `inherit`); its own file is applied here, except the
+ * root's levels, which make the root's sets (`rootSets`), not a transfer.
  */
 export function* computeSets(start: TrieNode, segments: readonly string[], pool: GroupSetPool, matcher: GlobMatcher | undefined): Steps<void> {
   const pathOf = (visit: Visit): string[] => {
@@ -64,8 +72,10 @@ export function* computeSets(start: TrieNode, segments: readonly string[], pool:
     const node = visit.node;
     const file = node.file;
     if (file !== null) {
-      node.read = pool.withRule(file.READ, node.read);
-      node.write = pool.withRule(file.WRITE, node.write);
+      if (node.depth > 0) {
+        node.read = pool.compose(file.READ, node.read);
+        node.write = pool.compose(file.WRITE, node.write);
+      }
       if (file.patterns !== undefined && file.patterns.length > 0) {
         node.scope = [...node.scope, ...scopedRules(file, node.depth, matcher)];
       }
@@ -92,8 +102,8 @@ export function inherit(child: TrieNode, parent: TrieNode, pool: GroupSetPool, p
   const segments = pathOf();
   for (const scoped of parent.scope) {
     if (!scoped.test(relativeTo(scoped.depth, segments))) continue;
-    child.read = pool.withRule(scoped.rule.READ, child.read);
-    child.write = pool.withRule(scoped.rule.WRITE, child.write);
+    child.read = pool.compose(scoped.rule.READ, child.read);
+    child.write = pool.compose(scoped.rule.WRITE, child.write);
   }
 }
 

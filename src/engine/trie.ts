@@ -1,5 +1,5 @@
 /** The directory trie of a compiled index. */
-import type { GroupSet } from "./group-set.js";
+import type { BitGroupSet, GroupIds, Transfer } from "./group-set.js";
 import { DOT, HASH_PRIME, HASH_SEED, SLASH, checkPath, checkSegments, controlCharacter, isControl, isDotSegment, segmentHash } from "./path.js";
 import type { PatternRule, RightsFile } from "./types.js";
 
@@ -32,8 +32,9 @@ export class TrieNode {
   slots: (TrieNode | undefined)[] | null = null;
   /** Number of children. */
   size = 0;
-  read: GroupSet;
-  write: GroupSet;
+  /** What the rules from below the root down to here (pattern rules included) make of the root's sets. */
+  read: Transfer;
+  write: Transfer;
   /** The rights file in this directory, if any. */
   file: RightsFile | null = null;
   /** Pattern rules of this directory's file and its ancestors', root down: those that may act below it. */
@@ -45,7 +46,7 @@ export class TrieNode {
   /** Number of segments in this directory's path (0 for the root). */
   readonly depth: number;
 
-  constructor(name: string, depth: number, inherited: GroupSet) {
+  constructor(name: string, depth: number, inherited: Transfer) {
     this.name = name;
     this.hash = segmentHash(name);
     this.depth = depth;
@@ -149,6 +150,17 @@ function sameName(name: string, path: string, start: number, end: number): boole
   if (name.length !== end - start) return false;
   for (let k = 0; k < name.length; k++) if (name.charCodeAt(k) !== path.charCodeAt(start + k)) return false;
   return true;
+}
+
+/**
+ * A compiled trie: its root node, the root's own effective sets (every
+ * transfer starts from them), and the group ids of all its sets.
+ */
+export interface Trie {
+  readonly root: TrieNode;
+  readonly read: BitGroupSet;
+  readonly write: BitGroupSet;
+  readonly ids: GroupIds;
 }
 
 /**

@@ -7,21 +7,24 @@ import { GroupSetPool } from "./group-set.js";
 import type { CheckedFile } from "./rights-file-check.js";
 import { checkedFile, removedDir } from "./rights-file-check.js";
 import { TrieNode } from "./trie.js";
+import type { Trie } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
-import { buildTrie, computeSets, inherit, placeFiles } from "./trie-build.js";
+import { buildTrie, computeSets, inherit, placeFiles, rootSets } from "./trie-build.js";
 import type { Steps } from "./steps.js";
-import type { IndexChanges } from "./types.js";
+import type { IndexChanges, RightsFile } from "./types.js";
 
 /** The parts of an index that `update` rebuilds. */
 export interface TrieState {
-  readonly root: TrieNode;
+  readonly trie: Trie;
   readonly byDir: ReadonlyMap<string, CheckedFile>;
 }
 
 /**
  * Applies `changes` to `state` without touching it, in steps. Directories
  * whose file changed are rebuilt whole with their subtrees; their ancestors
- * are copied (path copying) and everything else is shared.
+ * are copied (path copying) and everything else is shared. A change to the
+ * root's levels only makes new root sets: every directory keeps its
+ * transfer. Only a change to the root's pattern rules rebuilds everything.
  */
 export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: GlobMatcher | undefined): Steps<TrieState> {
   const byDir = new Map(state.byDir);
@@ -36,16 +39,18 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
     byDir.set(checked.file.dir, checked);
     touched.push(checked.segments);
   }
-  const tops = outermost(touched);
+  const rootFile = byDir.get("");
+  if (rootFile === undefined) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
+  const old = state.trie;
+  const rootTouched = touched.some((t) => t.length === 0);
   // Over the same group ids, so that sets of both tries compare word by word.
-  if (tops.some((t) => t.length === 0)) return { root: yield* buildTrie(byDir, matcher, state.root.read), byDir };
-  if (!byDir.has("")) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
+  if (rootTouched && !samePatterns(old.root.file, rootFile.file)) return { trie: yield* buildTrie(byDir, matcher, old.ids), byDir };
 
-  // Over the same group ids as the sets it keeps.
-  const pool = new GroupSetPool(state.root.read);
+  const pool = new GroupSetPool(old.ids);
   const fresh = new Set<TrieNode>();
-  const root = copyOf(state.root, fresh);
-  for (const top of tops) {
+  const root = copyOf(old.root, fresh);
+  root.file = rootFile.file;
+  for (const top of outermost(touched.filter((t) => t.length > 0))) {
     const chain = [root];
     for (let depth = 1; depth < top.length; depth++) {
       chain.push(ownChild(chain[chain.length - 1] as TrieNode, top.slice(0, depth), pool, fresh));
@@ -64,7 +69,15 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
     yield* computeSets(node, top, pool, matcher);
     parent.put(node);
   }
-  return { root, byDir };
+  const sets = rootTouched ? rootSets(rootFile.file, pool) : { read: old.read, write: old.write };
+  return { trie: { root, ...sets, ids: old.ids }, byDir };
+}
+
+/** Both files have the same pattern rules (both none, or equal in order and content). */
+function samePatterns(a: RightsFile | null, b: RightsFile): boolean {
+  const before = a?.patterns ?? [];
+  const after = b.patterns ?? [];
+  return before.length === after.length && before.every((rule, i) => JSON.stringify(rule) === JSON.stringify(after[i]));
 }
 
 /** The changed directories that have no changed ancestor, deduplicated. */

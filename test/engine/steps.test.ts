@@ -63,16 +63,36 @@ describe("compileSteps and updateSteps", () => {
 
   it("cut a root-file rebuild of a large tree into many bounded steps", () => {
     const spec = generateTree({ dirs: 20_000, seed: 3 });
-    const compiled = count(compileSteps(spec.files));
+    // A matcher as simple as can be: only a change to the root's pattern rules rebuilds the whole trie.
+    const matcher = (glob: string) => (relative: string): boolean => relative === glob;
+    const compiled = count(compileSteps(spec.files, { matcher }));
     // Checking, sorting, placing and computing each yield at least once per STEP_SIZE files or directories.
     expect(compiled.yields).toBeGreaterThan((3 * spec.files.length) / STEP_SIZE);
     const root = spec.files.find((f) => f.dir === "" || f.dir === "/") as RightsFile;
-    const rebuilt = count(compiled.value.updateSteps({ upsert: [{ ...root, READ: { override: ["only-this"] } }] }));
+    const patterns = [{ match: "no/such", READ: { override: ["pattern-only"] } }];
+    const rebuilt = count(compiled.value.updateSteps({ upsert: [{ ...root, READ: { override: ["only-this"] }, patterns }] }));
     expect(rebuilt.yields).toBeGreaterThan((2 * spec.files.length) / STEP_SIZE);
-    expect(rebuilt.value.groupsFor("READ", "/no/such/dir")).toEqual(["only-this"]);
+    expect(rebuilt.value.groupsFor("READ", "/no/such/dir")).toEqual(["pattern-only"]);
+    expect(rebuilt.value.groupsFor("READ", "/no/other")).toEqual(["only-this"]);
     const changes = count(rebuilt.value.changesSinceSteps(compiled.value));
     expect(changes.yields).toBeGreaterThan(spec.files.length / STEP_SIZE);
     expect(changes.value).toEqual(rebuilt.value.changesSince(compiled.value));
+  });
+
+  it("make a change to the root's levels alone without touching the trie, and compare it in steps", () => {
+    const spec = generateTree({ dirs: 20_000, seed: 3 });
+    const compiled = compile(spec.files);
+    const root = spec.files.find((f) => f.dir === "" || f.dir === "/") as RightsFile;
+    const edited = count(compiled.updateSteps({ upsert: [{ ...root, READ: { override: ["only-this"] } }] }));
+    // Every directory keeps its transfer: the update is a handful of steps whatever the tree's size.
+    expect(edited.yields).toBeLessThan(4);
+    expect(edited.value.groupsFor("READ", "/no/such/dir")).toEqual(["only-this"]);
+    expect(edited.value.directories()).toEqual(compile(edited.value.files).directories());
+    // But every set below the root may have changed: the comparison walks the whole tree, in steps.
+    const changes = count(edited.value.changesSinceSteps(compiled));
+    expect(changes.yields).toBeGreaterThan(spec.files.length / STEP_SIZE);
+    expect(changes.value).toEqual(compile(edited.value.files).changesSince(compiled));
+    expect(edited.value.grantCountsSince(compiled)).toEqual(compile(edited.value.files).grantCountsSince(compiled));
   });
 
   it("leave the old index answering as before at every step, however updates interleave", () => {
