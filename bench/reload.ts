@@ -145,6 +145,7 @@ function report(name: string, samples: readonly Sample[]): Record<string, Summar
   console.log(`  longest block, CPU      median ${fmt(cpuBlock.median, 1)} ms, max ${fmt(cpuBlock.max, 1)} ms (process CPU time between two 1 ms ticks)`);
   console.log(`  longest block, wall     median ${fmt(block.median, 1)} ms, max ${fmt(block.max, 1)} ms (1 ms timer lateness; loop-delay histogram max ${fmt(histogram.max, 1)} ms)`);
   console.log(`  longest GC pause        median ${fmt(gc.median, 1)} ms, max ${fmt(gc.max, 1)} ms`);
+  console.log(`  each sample, visible / longest wall block / GC pause, ms: ${samples.map((x) => `${fmt(x.visibleMs, 0)}/${fmt(x.blockMs, 1)}/${fmt(x.gcMs, 1)}`).join(", ")}`);
   return { visible, reload, cpuBlock, block, histogram, gc };
 }
 

@@ -1,6 +1,6 @@
 /** Effective changes between two indexes, in time proportional to what changed. */
-import type { GroupSet } from "./group-set.js";
-import { compareCodeUnits, countDifference } from "./group-set.js";
+import type { BitGroupSet, GroupSet } from "./group-set.js";
+import { compareCodeUnits, countDifference, countTransferDifference } from "./group-set.js";
 import { formatPath } from "./path.js";
 import type { Steps } from "./steps.js";
 import { STEP_SIZE } from "./steps.js";
@@ -14,13 +14,13 @@ export type SetsAt = (segments: readonly string[], access: Access) => GroupSet;
 /** One index as the walks see it: its trie, its root's sets, and its effective sets by node or by path. */
 export interface Side {
   readonly root: TrieNode;
-  readonly sets: { readonly read: GroupSet; readonly write: GroupSet };
+  readonly sets: { readonly read: BitGroupSet; readonly write: BitGroupSet };
   readonly at: (node: TrieNode, access: Access) => GroupSet;
   readonly lookup: SetsAt;
 }
 
-/** The sets of one directory on both sides, and its path, spelled only when asked for. */
-type VisitPair = (before: (access: Access) => GroupSet, after: (access: Access) => GroupSet, segments: () => readonly string[]) => void;
+/** One directory's nodes on both sides (`undefined` where it is not indexed) and the pair, to spell its path from. */
+type VisitPair = (a: TrieNode | undefined, b: TrieNode | undefined, pair: Pair) => void;
 
 /** A pair of nodes met by `walkPairs`, with the way back up to spell its path. */
 interface Pair {
@@ -43,14 +43,7 @@ function* walkPairs(from: Side, to: Side, visit: VisitPair): Steps<void> {
     const { a, b } = pair;
     if (a === b && skipShared) continue;
     if (++visited % STEP_SIZE === 0) yield;
-    const at = pair;
-    let path: readonly string[] | null = null;
-    const segments = (): readonly string[] => (path ??= spell(at));
-    visit(
-      (access) => (a !== undefined ? from.at(a, access) : from.lookup(segments(), access)),
-      (access) => (b !== undefined ? to.at(b, access) : to.lookup(segments(), access)),
-      segments,
-    );
+    visit(a, b, pair);
     // Table order: the changes are sorted at the end, and counts need no order.
     for (const child of a?.slots ?? []) if (child !== undefined) stack.push({ a: child, b: b?.get(child.name), up: pair });
     for (const child of b?.slots ?? []) if (child !== undefined && a?.get(child.name) === undefined) stack.push({ a: undefined, b: child, up: pair });
@@ -66,10 +59,14 @@ function spell(pair: Pair): string[] {
 /** Every indexed directory (of either index) whose effective groups differ, per level, sorted by path. */
 export function* effectiveChanges(from: Side, to: Side): Steps<EffectiveChange[]> {
   const changes: EffectiveChange[] = [];
-  yield* walkPairs(from, to, (before, after, segments) => {
+  yield* walkPairs(from, to, (a, b, pair) => {
+    let segments: readonly string[] | null = null;
+    const path = (): readonly string[] => (segments ??= spell(pair));
     for (const access of ACCESS_LEVELS) {
-      const change = difference(before(access), after(access));
-      if (change !== null) changes.push(Object.freeze({ path: formatPath(segments()), access, ...change }));
+      const before = a !== undefined ? from.at(a, access) : from.lookup(path(), access);
+      const after = b !== undefined ? to.at(b, access) : to.lookup(path(), access);
+      const change = difference(before, after);
+      if (change !== null) changes.push(Object.freeze({ path: formatPath(path()), access, ...change }));
     }
   });
   return changes.sort((x, y) => compareCodeUnits(x.path, y.path) || compareCodeUnits(x.access, y.access));
@@ -78,8 +75,19 @@ export function* effectiveChanges(from: Side, to: Side): Steps<EffectiveChange[]
 /** The grants `effectiveChanges` would list as added and removed, counted without listing them. */
 export function* grantCounts(from: Side, to: Side): Steps<GrantCounts> {
   const counts = { added: 0, removed: 0 };
-  yield* walkPairs(from, to, (before, after) => {
-    for (const access of ACCESS_LEVELS) countDifference(before(access), after(access), counts);
+  // Indexes compiled apart number their groups apart: then compare sets.
+  const sameIds = from.sets.read.ids === to.sets.read.ids;
+  yield* walkPairs(from, to, (a, b, pair) => {
+    for (const access of ACCESS_LEVELS) {
+      if (a !== undefined && b !== undefined && sameIds) {
+        // Word by word from the transfers: no set is made.
+        const level = access === "READ" ? "read" : "write";
+        countTransferDifference(a[level], from.sets[level], b[level], to.sets[level], counts);
+      } else {
+        const path = a !== undefined && b !== undefined ? [] : spell(pair);
+        countDifference(a !== undefined ? from.at(a, access) : from.lookup(path, access), b !== undefined ? to.at(b, access) : to.lookup(path, access), counts);
+      }
+    }
   });
   return Object.freeze(counts);
 }

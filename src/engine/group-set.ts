@@ -241,6 +241,30 @@ export function countDifference(before: GroupSet, after: GroupSet, counts: { add
   for (const group of before.sorted) if (!after.has(group)) counts.removed++;
 }
 
+/**
+ * `countDifference` of what transfer `a` makes of `rootA` and `b` of `rootB`,
+ * word by word without making either set. All four sets share one `GroupIds`.
+ */
+export function countTransferDifference(a: Transfer, rootA: BitGroupSet, b: Transfer, rootB: BitGroupSet, counts: { added: number; removed: number }): void {
+  if (a === b && (a.over !== null || rootA === rootB)) return;
+  const words = Math.max(wordCount(a, rootA), wordCount(b, rootB));
+  for (let w = 0; w < words; w++) {
+    const x = transferWord(a, rootA, w);
+    const y = transferWord(b, rootB, w);
+    counts.added += bitCount(y & ~x);
+    counts.removed += bitCount(x & ~y);
+  }
+}
+
+function wordCount(t: Transfer, root: BitGroupSet): number {
+  return t.over !== null ? t.over.words.length : Math.max(root.words.length, t.plus.words.length);
+}
+
+function transferWord(t: Transfer, root: BitGroupSet, w: number): number {
+  if (t.over !== null) return t.over.words[w] ?? 0;
+  return ((root.words[w] ?? 0) | (t.plus.words[w] ?? 0)) & ~(t.minus.words[w] ?? 0);
+}
+
 function bitCount(word: number): number {
   let v = word - ((word >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
