@@ -275,7 +275,7 @@ async function main(): Promise<void> {
     console.log(`memory: one full index (loadTree) ${fmt(mib(heapOneIndex), 1)} MiB; ` +
       `history of ${opened.status.history?.length ?? 0} reloads after ${fill} more one-file edits: +${fmt(mib(heapHistoryFull - heapHistoryStart), 2)} MiB`);
 
-    // Root-file edits: every directory's sets change, so `update` rebuilds the whole trie.
+    // Root-file edits of the READ level: every directory's sets may change, though the trie is shared (transfers).
     const rootSamples: Sample[] = [];
     const rootFile = spec.files[0] as RightsFile;
     const heapRootStart = await heapUsed();
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
     }
     const heapRootEnd = await heapUsed();
     console.log("");
-    const rootEdit = report("root-file edit (whole trie rebuilt)", rootSamples);
+    const rootEdit = report("root-file edit (READ override; every set below may change)", rootSamples);
     if (options.rootSamples > 0) {
       console.log(`  memory: +${fmt(mib((heapRootEnd - heapRootStart) / options.rootSamples), 2)} MiB of history per root edit (the history keeps the tries of the last ${REBUILDS_KEPT} rebuilds)`);
     }

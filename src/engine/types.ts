@@ -183,8 +183,8 @@ export interface RightsIndex {
    * `update` in steps: each `next()` does a bounded amount of trie work (a
    * few hundred directories or files; see `Steps` for the linear passes over
    * the file map that run in one step) and the last returns the new index. For a
-   * caller that keeps answering while the root's file change rebuilds the
-   * whole trie: drive it and yield to the event loop between steps.
+   * caller that keeps answering while a change to the root's pattern rules
+   * rebuilds the whole trie: drive it and yield to the event loop between steps.
    */
   updateSteps(changes: IndexChanges, options?: { readonly revision?: string }): Generator<void, RightsIndex, void>;
   /**

@@ -73,10 +73,14 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
   return { trie: { root, ...sets, ids: old.ids }, byDir };
 }
 
-/** Both files have the same pattern rules (both none, or equal in order and content). */
-function samePatterns(a: RightsFile | null, b: RightsFile): boolean {
+/**
+ * Both files have the same pattern rules (both none, or equal in order,
+ * content and position). A change to the root's file that keeps them keeps
+ * the whole trie (see `applyChanges`); any other change to it rebuilds it.
+ */
+export function samePatterns(a: RightsFile | null | undefined, b: RightsFile | null | undefined): boolean {
   const before = a?.patterns ?? [];
-  const after = b.patterns ?? [];
+  const after = b?.patterns ?? [];
   return before.length === after.length && before.every((rule, i) => JSON.stringify(rule) === JSON.stringify(after[i]));
 }
 

@@ -5,7 +5,7 @@
  * shared with the previous index.
  */
 import type { EffectiveChange, Problem, RightsFile, RightsIndex } from "../engine/index.js";
-import { TreeRightsError } from "../engine/index.js";
+import { TreeRightsError, samePatterns } from "../engine/index.js";
 import { compileSnapshotInSlices } from "./compile-snapshot.js";
 import { CONFIG_FILE } from "./config.js";
 import type { CachedFile, RightsCache } from "./incremental-cache.js";
@@ -36,7 +36,7 @@ export interface LoadedTree {
   readonly changedFiles: readonly string[];
   /** `index.changesSince(previous)` (empty for the first load), computed in slices on first call. */
   readonly changes: () => Promise<readonly EffectiveChange[]>;
-  /** The index shares nothing with the previous one (a first load, a full compile, a root file change). */
+  /** The index shares nothing with the previous one (a first load, a full compile, a change to the root's pattern rules). */
   readonly rebuilt: boolean;
 }
 
@@ -57,6 +57,8 @@ interface IndexDelta {
   readonly changed: string[];
   /** A changed file has pattern rules, before or after: their reach is not in `changesSince`. */
   patterns: boolean;
+  /** The root's file changed its pattern rules: `update` then rebuilds the whole trie. */
+  rootPatterns: boolean;
 }
 
 /**
@@ -146,7 +148,7 @@ export class IncrementalLoader {
 
   /** What changed between the entries of the last good index and the cache, among the stale paths. */
   async #delta(cache: RightsCache, slicer: TimeSlicer): Promise<IndexDelta> {
-    const delta: IndexDelta = { upsert: [], remove: [], changed: [], patterns: false };
+    const delta: IndexDelta = { upsert: [], remove: [], changed: [], patterns: false, rootPatterns: false };
     let n = 0;
     for (const path of this.#stale) {
       if (++n % 256 === 0 && slicer.due()) await slicer.pause();
@@ -157,6 +159,7 @@ export class IncrementalLoader {
       if (now?.file != null) delta.upsert.push(now.file);
       else if (before !== undefined) delta.remove.push(dirOf(path));
       delta.patterns ||= hasPatterns(now?.file) || hasPatterns(before?.file);
+      if (path === RIGHTS_FILE_NAME) delta.rootPatterns = !samePatterns(before?.file, now?.file);
     }
     const config = cache.configSegment;
     if (this.#index !== null && !(config === null ? this.#appliedConfig === null : this.#appliedConfig?.equals(config) === true)) {
@@ -190,8 +193,8 @@ export class IncrementalLoader {
         const changes = changesFrom(next);
         const conflicts = (await mayConflict(cache, changes, delta)) ? exclusiveWrites(next, cache.config, cache.snapshot(revision).places) : [];
         if (conflicts.length > 0) return { ok: false, revision, problems: sortProblems([...cache.problems(), ...conflicts]) };
-        // `update` rebuilds the whole trie when the root's file changes.
-        return loaded(next, delta.changed.includes(RIGHTS_FILE_NAME), changes);
+        // `update` rebuilds the whole trie only when the root's pattern rules change.
+        return loaded(next, delta.rootPatterns, changes);
       }
     }
     const { index, problems } = await compileSnapshotInSlices(cache.snapshot(revision), slicer);

@@ -10,7 +10,7 @@ export const HISTORY_SIZE = 50;
  * index made by `update` shares every untouched subtree with the one before,
  * so a run of incremental reloads costs little more than one trie, and the
  * changes between two of them are found in time proportional to what
- * changed. A rebuild (a root file change, a configuration change, the first
+ * changed. A rebuild (the root's pattern rules changed, a configuration change, the first
  * load) makes a whole new trie: keeping older ones would cost a trie each,
  * and comparing across one walks the whole tree in one go. So changes are
  * kept only since the last rebuild; after it most of the tree may have

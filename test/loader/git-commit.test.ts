@@ -154,18 +154,26 @@ describe("a live tree in git", () => {
     expect(handle.changesSince?.(revisions[revisions.length - HISTORY_SIZE - 1] as string)).toBeNull();
   });
 
-  it(`keeps changes only since the last ${REBUILDS_KEPT} root file changes, which rebuild the whole index`, async () => {
+  it(`keeps changes across edits of the root's levels, and only since the last ${REBUILDS_KEPT} changes of its pattern rules, which rebuild the whole index`, async () => {
     const root = await repo({ "access.rights": rights(["ops"]), "plant/access.rights": rights(["eng"]) });
     handle = await openTree(root);
-    const revisions = [handle.index.revision];
+    const levels = [handle.index.revision];
     for (let i = 1; i <= REBUILDS_KEPT + 1; i++) {
       await put(root, "access.rights", rights(["ops", `g${i}`]));
       await handle.reload();
+      levels.push(handle.index.revision);
+    }
+    // The trie is shared across those edits: every revision still answers.
+    for (const revision of levels) expect(handle.changesSince?.(revision)).not.toBeNull();
+    const revisions = [handle.index.revision];
+    for (let i = 1; i <= REBUILDS_KEPT + 1; i++) {
+      await put(root, "access.rights", `READ:\n  include: [ops]\npatterns:\n  - match: "x${i}/**"\n    READ:\n      include: [p${i}]\n`);
+      await handle.reload();
       revisions.push(handle.index.revision);
     }
-    expect(handle.status.history).toHaveLength(REBUILDS_KEPT + 2);
+    expect(handle.status.history).toHaveLength(2 * (REBUILDS_KEPT + 1) + 1);
     const kept = revisions.slice(-REBUILDS_KEPT);
     for (const revision of kept) expect(handle.changesSince?.(revision)).not.toBeNull();
-    for (const revision of revisions.slice(0, -REBUILDS_KEPT)) expect(handle.changesSince?.(revision)).toBeNull();
+    for (const revision of [...levels, ...revisions.slice(0, -REBUILDS_KEPT)]) expect(handle.changesSince?.(revision)).toBeNull();
   });
 });

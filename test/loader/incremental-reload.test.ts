@@ -155,6 +155,22 @@ describe("incremental reload", () => {
     expect(next.rebuilt).toBe(false);
   });
 
+  it("a change to the root's levels keeps the whole trie; a change to its pattern rules rebuilds it", async () => {
+    const root = await tree(START);
+    const loader = new IncrementalLoader(root);
+    const first = await loader.load(null);
+    await put(root, "access.rights", "READ:\n  override: [root-only]\n");
+    const levels = await loadChanges(loader, [{ kind: "file", path: "access.rights", removed: false }]);
+    expect(levels.ok && levels.rebuilt).toBe(false);
+    await expectLikeFullLoad(root, levels);
+    if (first.ok && levels.ok) expect(levels.index.grantCountsSince(first.index)).toEqual(levels.index.changesSince(first.index).reduce(
+      (n, c) => ({ added: n.added + c.added.length, removed: n.removed + c.removed.length }), { added: 0, removed: 0 }));
+    await put(root, "access.rights", "READ:\n  override: [root-only]\npatterns:\n  - match: \"**/x\"\n    READ:\n      include: [px]\n");
+    const patterns = await loadChanges(loader, [{ kind: "file", path: "access.rights", removed: false }]);
+    expect(patterns.ok && patterns.rebuilt).toBe(true);
+    await expectLikeFullLoad(root, patterns);
+  });
+
   it("rejects while any file has an error, changed or not: fixing one of two broken files still rejects", async () => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
