@@ -35,18 +35,33 @@ interface Pair {
  * update shares every untouched node) are skipped without a look, unless the
  * root's sets differ: every set below depends on them.
  */
-function* walkPairs(from: Side, to: Side, visit: VisitPair): Steps<void> {
+function* walkPairs(from: Side, to: Side, visit: VisitPair, visitShared?: (node: TrieNode) => void): Steps<void> {
   const skipShared = sameSet(from.sets.read, to.sets.read) && sameSet(from.sets.write, to.sets.write);
   const stack: Pair[] = [{ a: from.root, b: to.root, up: null }];
   let visited = 0;
   for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
     const { a, b } = pair;
     if (a === b && skipShared) continue;
+    if (a === b && a !== undefined && visitShared !== undefined) {
+      yield* walkShared(a, visitShared);
+      continue;
+    }
     if (++visited % STEP_SIZE === 0) yield;
     visit(a, b, pair);
     // Table order: the changes are sorted at the end, and counts need no order.
     for (const child of a?.slots ?? []) if (child !== undefined) stack.push({ a: child, b: b?.get(child.name), up: pair });
     for (const child of b?.slots ?? []) if (child !== undefined && a?.get(child.name) === undefined) stack.push({ a: undefined, b: child, up: pair });
+  }
+}
+
+/** Visits a subtree both tries share, node by node, with no object per node. */
+function* walkShared(top: TrieNode, visit: (node: TrieNode) => void): Steps<void> {
+  const stack = [top];
+  let visited = 0;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (++visited % STEP_SIZE === 0) yield;
+    visit(node);
+    for (const child of node.slots ?? []) if (child !== undefined) stack.push(child);
   }
 }
 
@@ -88,7 +103,11 @@ export function* grantCounts(from: Side, to: Side): Steps<GrantCounts> {
         countDifference(a !== undefined ? from.at(a, access) : from.lookup(path, access), b !== undefined ? to.at(b, access) : to.lookup(path, access), counts);
       }
     }
-  });
+  }, sameIds ? (node) => {
+    // A shared node keeps its transfers: only the roots' sets differ.
+    countTransferDifference(node.read, from.sets.read, node.read, to.sets.read, counts);
+    countTransferDifference(node.write, from.sets.write, node.write, to.sets.write, counts);
+  } : undefined);
   return Object.freeze(counts);
 }
 
