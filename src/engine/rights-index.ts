@@ -162,7 +162,11 @@ export class CompiledIndex implements RightsIndex {
     for (let depth = 0; depth <= segments.length; depth++) {
       const prefix = segments.slice(0, depth);
       for (const scoped of scope) {
-        if (scoped.test(relativeTo(scoped.depth, prefix))) record(prefix, scoped.file, scoped.rule[access], scoped.rule.match);
+        if (!scoped.test(relativeTo(scoped.depth, prefix))) continue;
+        // As the file reads now (positions may have moved since the rule was compiled).
+        const owner = this.#byDir.get(scoped.dir)?.file;
+        const rule = owner?.patterns?.[scoped.index] ?? scoped.rule;
+        record(prefix, owner?.file ?? "", rule[access], rule.match);
       }
       if (node?.file != null) record(prefix, node.file.file ?? "", node.file[access]);
       if (node !== undefined) scope = node.scope;

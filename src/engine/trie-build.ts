@@ -111,5 +111,5 @@ function scopedRules(file: RightsFile, depth: number, matcher: GlobMatcher | und
   if (matcher === undefined) {
     throw new TreeRightsError("invalid_option", `\`${file.file ?? file.dir}\` has pattern rules; pass a \`matcher\` to compile`);
   }
-  return (file.patterns ?? []).map((rule) => ({ depth, file: file.file ?? "", rule, test: matcher(rule.match) }));
+  return (file.patterns ?? []).map((rule, index) => ({ depth, dir: file.dir, index, rule, test: matcher(rule.match) }));
 }

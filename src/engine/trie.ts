@@ -7,8 +7,15 @@ import type { PatternRule, RightsFile } from "./types.js";
 export interface ScopedRule {
   /** Depth of the directory whose file holds the rule (0 for the root). */
   readonly depth: number;
-  /** The file holding the rule, relative to the tree root. */
-  readonly file: string;
+  /** That directory, as the index keys its files (`""`, `a/b`). */
+  readonly dir: string;
+  /** The rule's place in that file's `patterns`. */
+  readonly index: number;
+  /**
+   * The rule as compiled. An update may keep it when the file's new rules
+   * mean the same (see `samePatterns`) though their positions moved: show
+   * the file's current rule (`dir`, `index`), decide with either.
+   */
   readonly rule: PatternRule;
   /** Tests a path relative to the rule's directory (`a/b.script`). */
   readonly test: (relative: string) => boolean;
@@ -100,13 +107,33 @@ export class TrieNode {
     }
   }
 
-  /** Drops the child named `name`, if any. Only on a node the caller is building. */
+  /** Drops the child named `name`, if any, in O(1) expected (backward-shift deletion). Only on a node the caller is building. */
   remove(name: string): void {
-    const kept = this.children().filter((node) => node.name !== name);
-    if (kept.length === this.size) return;
-    this.slots = null;
-    this.size = 0;
-    for (const node of kept) this.put(node);
+    const slots = this.slots;
+    if (slots === null) return;
+    const mask = slots.length - 1;
+    let hole = segmentHash(name) & mask;
+    for (;; hole = (hole + 1) & mask) {
+      const node = slots[hole];
+      if (node === undefined) return;
+      if (node.name === name) break;
+    }
+    slots[hole] = undefined;
+    if (--this.size === 0) {
+      this.slots = null;
+      return;
+    }
+    // Moves back every later entry of the run that may no longer be reached past the hole.
+    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+      const node = slots[j];
+      if (node === undefined) return;
+      const home = node.hash & mask;
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      slots[hole] = node;
+      slots[j] = undefined;
+      hole = j;
+    }
   }
 
   /** The child named `segment`, created on demand with this node's sets. Only on a node the caller is building. */

@@ -192,7 +192,8 @@ export interface RightsIndex {
    * from `previous`, per level, sorted by path. Directories that are not
    * indexed answer like their deepest indexed ancestor, so this is complete
    * for every path that no pattern rule touches. Fast when this index was
-   * made from `previous` by `update`: shared subtrees are skipped.
+   * made from `previous` by `update`: shared subtrees are skipped, unless the
+   * root's own levels changed, which may change every directory below it.
    */
   changesSince(previous: RightsIndex): EffectiveChange[];
   /** `changesSince` in steps, as `updateSteps`. */

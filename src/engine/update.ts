@@ -11,7 +11,8 @@ import type { Trie } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import { buildTrie, computeSets, inherit, placeFiles, rootSets } from "./trie-build.js";
 import type { Steps } from "./steps.js";
-import type { IndexChanges, RightsFile } from "./types.js";
+import { STEP_SIZE } from "./steps.js";
+import type { IndexChanges, LevelRule, PatternRule, RightsFile } from "./types.js";
 
 /** The parts of an index that `update` rebuilds. */
 export interface TrieState {
@@ -43,14 +44,17 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
   if (rootFile === undefined) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
   const old = state.trie;
   const rootTouched = touched.some((t) => t.length === 0);
-  // Over the same group ids, so that sets of both tries compare word by word.
-  if (rootTouched && !samePatterns(old.root.file, rootFile.file)) return { trie: yield* buildTrie(byDir, matcher, old.ids), byDir };
+  // Over new group ids: names the old trie no longer uses are forgotten (grant counts then compare by name).
+  if (rootTouched && !samePatterns(old.root.file, rootFile.file)) return { trie: yield* buildTrie(byDir, matcher), byDir };
 
   const pool = new GroupSetPool(old.ids);
   const fresh = new Set<TrieNode>();
   const root = copyOf(old.root, fresh);
   root.file = rootFile.file;
+  let done = 0;
   for (const top of outermost(touched.filter((t) => t.length > 0))) {
+    // A removal does little work each, but a checkout may remove thousands.
+    if (++done % STEP_SIZE === 0) yield;
     const chain = [root];
     for (let depth = 1; depth < top.length; depth++) {
       chain.push(ownChild(chain[chain.length - 1] as TrieNode, top.slice(0, depth), pool, fresh));
@@ -74,14 +78,22 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
 }
 
 /**
- * Both files have the same pattern rules (both none, or equal in order,
- * content and position). A change to the root's file that keeps them keeps
- * the whole trie (see `applyChanges`); any other change to it rebuilds it.
+ * Both files have pattern rules that mean the same: both none, or the same
+ * globs and levels in the same order, wherever they stand in the file. A
+ * change to the root's file that keeps them keeps the whole trie (see
+ * `applyChanges`); any other change to it rebuilds it.
  */
 export function samePatterns(a: RightsFile | null | undefined, b: RightsFile | null | undefined): boolean {
   const before = a?.patterns ?? [];
   const after = b?.patterns ?? [];
-  return before.length === after.length && before.every((rule, i) => JSON.stringify(rule) === JSON.stringify(after[i]));
+  return before.length === after.length && before.every((rule, i) => meaning(rule) === meaning(after[i]));
+}
+
+/** A pattern rule without its positions. */
+function meaning(rule: PatternRule | undefined): string {
+  if (rule === undefined) return "";
+  const level = (l: LevelRule | undefined) => (l === undefined ? null : [l.override ?? null, l.include ?? null, l.exclude ?? null]);
+  return JSON.stringify([rule.match, level(rule.READ), level(rule.WRITE)]);
 }
 
 /** The changed directories that have no changed ancestor, deduplicated. */

@@ -74,18 +74,27 @@ export function batchBodySchema(maxBatch: number): object {
   if (schema === undefined) {
     schema = {
       type: "object",
-      properties: {
-        checks: { type: "array", maxItems: maxBatch, items: checkBodySchema },
-        groups,
-        access,
-        paths: { type: "array", maxItems: maxBatch, items: path },
-      },
-      additionalProperties: false,
-      // (ajv's strict mode wants each `required` field named in the same schema.)
-      if: { properties: { checks: true }, required: ["checks"] },
-      // `false` here is reported as `batch_mixed` (see `formatSchemaErrors`).
-      then: { properties: { groups: false, access: false, paths: false } },
-      else: { properties: { groups: true, access: true, paths: true }, required: ["groups", "access", "paths"] },
+      // In this order: an unknown field is reported as such before the choice of shape.
+      allOf: [
+        {
+          type: "object",
+          properties: {
+            checks: { type: "array", maxItems: maxBatch, items: checkBodySchema },
+            groups,
+            access,
+            paths: { type: "array", maxItems: maxBatch, items: path },
+          },
+          additionalProperties: false,
+        },
+        {
+          type: "object",
+          // (ajv's strict mode wants each `required` field named in the same schema.)
+          if: { type: "object", properties: { checks: true }, required: ["checks"] },
+          // Each `false` is reported as "cannot be sent with `checks`" (see `formatSchemaErrors`).
+          then: { type: "object", properties: { groups: false, access: false, paths: false } },
+          else: { type: "object", properties: { groups: true, access: true, paths: true }, required: ["groups", "access", "paths"] },
+        },
+      ],
     };
     batchSchemas.set(maxBatch, schema);
     FAST_VALIDATORS.set(schema, (data) => isBatchBody(data, maxBatch));

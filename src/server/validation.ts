@@ -75,10 +75,10 @@ export function formatSchemaErrors(errors: readonly ErrorObject[], dataVar: stri
     return new ApiError(400, "batch_too_large", `a batch holds at most ${String(first.params.limit)} checks`);
   }
   // The batch body's two shapes (see `batchBodySchema`).
-  if (first.keyword === "false schema" && first.schemaPath.startsWith("#/then/")) {
+  if (first.keyword === "false schema" && first.schemaPath.includes("/then/")) {
     return new ApiError(400, code, `${where} cannot be sent with \`checks\`: a batch needs \`checks\`, or \`groups\`, \`access\` and \`paths\``);
   }
-  if (first.keyword === "required" && first.schemaPath.startsWith("#/else/")) {
+  if (first.keyword === "required" && first.schemaPath.includes("/else/")) {
     return new ApiError(400, code, `${where} needs \`checks\`, or \`groups\`, \`access\` and \`paths\` (\`${String(first.params.missingProperty)}\` is missing)`);
   }
   return new ApiError(400, code, describe(first, where));

@@ -130,3 +130,33 @@ describe("index.where", () => {
     expect(index.where("aud", "READ")).toMatchObject({ regions: [], patterns: [{ match: "r/**", effect: "grant" }] });
   });
 });
+
+describe("an edit of the root's levels that moves its pattern rules", () => {
+  const at = (line: number) => ({ line, column: 1 });
+  const before = {
+    dir: "", file: "access.rights",
+    READ: { include: ["ops"], at: at(1) },
+    patterns: [{ match: "**/*.script", READ: { exclude: ["ops"], at: at(4) }, at: at(3) }],
+  };
+  const after = {
+    dir: "", file: "access.rights",
+    READ: { include: ["ops", "eng"], at: at(1) },
+    patterns: [{ match: "**/*.script", READ: { exclude: ["ops"], at: at(5) }, at: at(4) }],
+  };
+  const files = [before, { dir: "a", WRITE: { include: ["eng"] } }];
+
+  it("keeps the trie, and explain shows the rule where the file has it now", () => {
+    const index = compile(files, { matcher: testMatcher });
+    let steps = 0;
+    const gen = index.updateSteps({ upsert: [after] });
+    let next = gen.next();
+    for (; next.done !== true; next = gen.next()) steps++;
+    const updated = next.value;
+    expect(steps).toBeLessThan(4);
+    const fresh = compile([after, files[1] as RightsFile], { matcher: testMatcher });
+    for (const path of ["/a/x.script", "/a/b", "/x.script"]) {
+      expect({ ...updated.explain(["ops", "eng"], "READ", path), revision: "" }).toEqual({ ...fresh.explain(["ops", "eng"], "READ", path), revision: "" });
+    }
+    expect(updated.explain(["ops"], "READ", "/a/x.script").steps.find((s) => s.match !== undefined)?.at).toEqual(at(5));
+  });
+});

@@ -138,6 +138,7 @@ describe("POST /v1/check/batch", () => {
     expectError(await post(app, "/v1/check/batch", {}), 400, "invalid_body", /^body needs `checks`, or `groups`, `access` and `paths`/);
     expectError(await post(app, "/v1/check/batch", { checks: item }), 400, "invalid_body", /body\.checks must be a list/);
     expectError(await post(app, "/v1/check/batch", { checks: [], more: [] }), 400, "invalid_body", /unknown field `more`/);
+    expectError(await post(app, "/v1/check/batch", { more: [] }), 400, "invalid_body", /^body has unknown field `more`$/);
     expectError(await post(app, "/v1/check/batch", [item]), 400, "invalid_body");
   });
 
