@@ -141,6 +141,29 @@ export class CompiledIndex implements RightsIndex {
     return allowed;
   }
 
+  checker(groups: readonly string[], access: Access): (path: string) => boolean {
+    checkAccess(access);
+    if (!Array.isArray(groups) || !groups.every((g) => typeof g === "string")) throw invalidGroups();
+    const list = [...groups];
+    const root = access === "READ" ? this.#trie.read : this.#trie.write;
+    // Ids of the groups this index knows; the others hold nothing here.
+    const ids: number[] = [];
+    for (const group of list) {
+      const id = this.#trie.ids.find(group);
+      if (id !== undefined) ids.push(id);
+    }
+    return (path) => {
+      const node = deepestIndexed(this.#root, path);
+      if (node.scope.length > 0) {
+        const set = this.#lookup(path, access);
+        return list.some((group) => set.has(group));
+      }
+      const transfer = access === "READ" ? node.read : node.write;
+      for (const id of ids) if (transferHasId(transfer, root, id)) return true;
+      return false;
+    };
+  }
+
   groupsFor(access: Access, path: string): readonly string[] {
     return this.#lookup(path, access).sorted;
   }

@@ -165,6 +165,13 @@ export interface RightsIndex {
   readonly files: readonly RightsFile[];
   /** True iff one of `groups` holds `access` on `path`. Throws `PathError` on an invalid path. */
   check(groups: readonly string[], access: Access, path: string): boolean;
+  /**
+   * `check` for one caller and level over many paths: the groups and the
+   * level are validated and looked up once (throws as `check` does), and the
+   * function decides one path per call, throwing `PathError` for an invalid
+   * one. For a gateway listing a directory, or a batch of one caller's paths.
+   */
+  checker(groups: readonly string[], access: Access): (path: string) => boolean;
   /** The steps behind `check`. */
   explain(groups: readonly string[], access: Access, path: string): Explanation;
   /** The groups holding `access` on `path`, sorted. */
