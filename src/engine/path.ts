@@ -23,20 +23,37 @@ export function segmentHash(segment: string): number {
  * for a `..` segment, a control character or a path over 4096 bytes.
  */
 export function normalizePath(path: string): string[] {
-  checkPath(path);
+  validatePath(path);
   const segments: string[] = [];
   const n = path.length;
   let start = 0;
   for (let i = 0; i <= n; i++) {
-    const c = i < n ? path.charCodeAt(i) : SLASH;
-    if (c === SLASH) {
-      if (i > start && !isDotSegment(path, start, i)) segments.push(path.slice(start, i));
-      start = i + 1;
-    } else if (isControl(c)) {
-      throw controlCharacter(path, i);
-    }
+    if (i < n && path.charCodeAt(i) !== SLASH) continue;
+    if (i > start && !isDot(path, start, i)) segments.push(path.slice(start, i));
+    start = i + 1;
   }
   return segments;
+}
+
+// C0 controls, DEL and C1 controls, as `isControl`.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Throws `PathError` for anything SPEC 1.4 refuses in `path` (see
+ * `normalizePath`), with the first problem's place. Two native scans decide
+ * most paths (one for a control character, one for `..`); only a path that
+ * holds either is then walked character by character, to report exactly
+ * what a left-to-right reading meets first (`a..b` is a fine name). After
+ * this, a walk over the path only needs to skip `.` segments.
+ */
+export function validatePath(path: string): void {
+  checkPath(path);
+  if (CONTROL.test(path) || path.includes("..")) checkSegments(path, 0);
+}
+
+/** `path.slice(start, end)` is `.`, for a path `validatePath` accepted. */
+export function isDot(path: string, start: number, end: number): boolean {
+  return end - start === 1 && path.charCodeAt(start) === DOT;
 }
 
 /**

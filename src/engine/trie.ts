@@ -1,6 +1,6 @@
 /** The directory trie of a compiled index. */
 import type { BitGroupSet, GroupIds, Transfer } from "./group-set.js";
-import { DOT, HASH_PRIME, HASH_SEED, SLASH, checkPath, checkSegments, controlCharacter, isControl, isDotSegment, segmentHash } from "./path.js";
+import { HASH_PRIME, HASH_SEED, SLASH, isDot, segmentHash, validatePath } from "./path.js";
 import type { PatternRule, RightsFile } from "./types.js";
 
 /** A pattern rule with what it needs to be tested below its directory. */
@@ -191,42 +191,34 @@ export interface Trie {
 }
 
 /**
- * Validates `path` (SPEC 1.4, as `normalizePath`) and returns the deepest
- * indexed directory on it, in one pass: each segment is hashed only while
- * the walk can still descend, and the rest of the path is only validated.
- * The node's `depth` is how many normalized segments of `path` it matched.
+ * Validates `path` (SPEC 1.4, as `normalizePath`: `validatePath`) and
+ * returns the deepest indexed directory on it: each segment is hashed only
+ * while the walk can still descend, and the walk ends at the first name the
+ * trie does not have. The node's `depth` is how many normalized segments of
+ * `path` it matched.
  */
 export function deepestIndexed(root: TrieNode, path: string): TrieNode {
-  checkPath(path);
-  const n = path.length;
+  validatePath(path);
   let node = root;
+  if (root.slots === null) return node;
+  const n = path.length;
   let start = 0;
-  let i = 0;
-  if (root.slots !== null) {
-    let hash = HASH_SEED;
-    for (; i <= n; i++) {
-      const c = i < n ? path.charCodeAt(i) : SLASH;
-      // Most characters of a path: printable ASCII above `/`.
-      if (c > SLASH && c < 0x7f) {
-        hash = Math.imul(hash ^ c, HASH_PRIME);
-      } else if (c === SLASH) {
-        // `isDotSegment` throws on `..`.
-        if (i > start && (path.charCodeAt(start) !== DOT || !isDotSegment(path, start, i))) {
-          const child = node.find(hash, path, start, i);
-          if (child !== undefined) node = child;
-          // No child can match below here: the rest is only validated.
-          if (child === undefined || child.slots === null) break;
-        }
-        start = i + 1;
-        hash = HASH_SEED;
-      } else if (isControl(c)) {
-        throw controlCharacter(path, i);
-      } else {
-        hash = Math.imul(hash ^ c, HASH_PRIME);
-      }
+  let hash = HASH_SEED;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? path.charCodeAt(i) : SLASH;
+    if (c !== SLASH) {
+      hash = Math.imul(hash ^ c, HASH_PRIME);
+      continue;
     }
+    if (i > start && !isDot(path, start, i)) {
+      const child = node.find(hash, path, start, i);
+      if (child !== undefined) node = child;
+      // No child can match below here: the path is valid already, so the walk is over.
+      if (child === undefined || child.slots === null) break;
+    }
+    start = i + 1;
+    hash = HASH_SEED;
   }
-  checkSegments(path, i);
   return node;
 }
 

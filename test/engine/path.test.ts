@@ -1,6 +1,8 @@
 /** SPEC 1.4 by example: how paths are spelled, what is rejected, and that names are compared exactly. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_PATH_BYTES, PathError, TreeRightsError, canonicalPath, compile, formatPath, normalizePath } from "../../src/engine/index.js";
+import { checkPath, checkSegments, validatePath } from "../../src/engine/path.js";
 
 /** Expects `f` to throw a `PathError` with code `invalid_path`. */
 function expectInvalidPath(f: () => unknown): void {
@@ -171,5 +173,32 @@ describe("names are compared exactly", () => {
     }
     expect(rootOnly.groupsFor("READ", "/nosuch/./x//")).toEqual(["all"]);
     expect(index.groupsFor("READ", "/plant/./x//.../")).toEqual(["lower"]);
+  });
+});
+
+describe("validatePath: the two native scans decide as a left-to-right reading does", () => {
+  /** The reading `validatePath` replaces: every character in order, the first problem thrown. */
+  function slowly(path: string): string | null {
+    try {
+      checkPath(path);
+      checkSegments(path, 0);
+      return null;
+    } catch (error) {
+      return error instanceof PathError ? error.message : String(error);
+    }
+  }
+  function quickly(path: string): string | null {
+    try {
+      validatePath(path);
+      return null;
+    } catch (error) {
+      return error instanceof PathError ? error.message : String(error);
+    }
+  }
+  const piece = fc.constantFrom("a", "/", ".", "..", "a..b", "...", "\u0000", "\u001f", "\u007f", "\u0080", "\u009f", "\u00a0", "é", "\uD800");
+  it("accepts and refuses the same paths, with the same message", () => {
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }).map((p) => p.join("")), (path) => {
+      expect(quickly(path)).toBe(slowly(path));
+    }), { numRuns: 3000 });
   });
 });
