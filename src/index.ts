@@ -17,7 +17,7 @@ export { compile, compileSteps, runSteps, normalizePath, formatPath, canonicalPa
 export type {
   Access, Keyword, Position, LevelRule, PatternRule, RightsFile,
   Explanation, ExplainStep, RightsIndex, CompileOptions, GlobMatcher, Steps,
-  IndexChanges, IndexedDirectory, EffectiveChange, WhereRegion, WherePattern, WhereResult,
+  IndexChanges, IndexedDirectory, EffectiveChange, GrantCounts, WhereRegion, WherePattern, WhereResult,
 } from "./engine/index.js";
 
 // Effective diff between two trees, and risky changes
