@@ -189,11 +189,6 @@ export class GroupSetPool {
     return this.#intern(words);
   }
 
-  /** Number of distinct sets made or reused by this pool. */
-  get size(): number {
-    return this.#pool.size;
-  }
-
   #set(words: number[], group: string): void {
     const id = this.ids.of(group);
     while (words.length <= id >>> 5) words.push(0);

@@ -5,7 +5,7 @@ import { PathError } from "./errors.js";
 export const MAX_PATH_BYTES = 4096;
 
 export const SLASH = 0x2f;
-export const DOT = 0x2e;
+const DOT = 0x2e;
 /** FNV-1a offset basis and prime of `segmentHash`. */
 export const HASH_SEED = 0x811c9dc5;
 export const HASH_PRIME = 0x01000193;
@@ -48,7 +48,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
  */
 export function validatePath(path: string): void {
   checkPath(path);
-  if (CONTROL.test(path) || path.includes("..")) checkSegments(path, 0);
+  if (CONTROL.test(path) || path.includes("..")) readPath(path);
 }
 
 /** `path.slice(start, end)` is `.`, for a path `validatePath` accepted. */
@@ -57,15 +57,14 @@ export function isDot(path: string, start: number, end: number): boolean {
 }
 
 /**
- * Validates `path` from offset `from` on as `normalizePath` does (control
- * characters, `..` segments), without keeping segments: for the part of a
- * path no decision looks at but every decision must validate. `from` is `0`,
- * just past a `/`, or at a `/` (the segment before it is already checked).
+ * Reads `path` character by character, left to right, and throws for the
+ * first control character or `..` segment it meets: what `validatePath`
+ * falls back to once its scans found either.
  */
-export function checkSegments(path: string, from: number): void {
+export function readPath(path: string): void {
   const n = path.length;
-  let start = from;
-  for (let i = from; i <= n; i++) {
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
     const c = i < n ? path.charCodeAt(i) : SLASH;
     // Most characters of a path: printable ASCII above `/`.
     if (c > SLASH && c < 0x7f) continue;
@@ -89,12 +88,12 @@ export function canonicalPath(path: string): string {
 }
 
 /** The error for a control character at `offset` in `path`. */
-export function controlCharacter(path: string, offset: number): PathError {
+function controlCharacter(path: string, offset: number): PathError {
   return new PathError(`path \`${printable(path)}\` has a control character at offset ${offset}`);
 }
 
 /** `path.slice(start, end)` is `.` (dropped); throws if it is `..`, which is never resolved. */
-export function isDotSegment(path: string, start: number, end: number): boolean {
+function isDotSegment(path: string, start: number, end: number): boolean {
   if (path.charCodeAt(start) !== DOT) return false;
   const len = end - start;
   if (len === 1) return true;
@@ -105,7 +104,7 @@ export function isDotSegment(path: string, start: number, end: number): boolean 
 }
 
 /** C0 controls, DEL and C1 controls. */
-export function isControl(c: number): boolean {
+function isControl(c: number): boolean {
   return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 

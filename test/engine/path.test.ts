@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_PATH_BYTES, PathError, TreeRightsError, canonicalPath, compile, formatPath, normalizePath } from "../../src/engine/index.js";
-import { checkPath, checkSegments, validatePath } from "../../src/engine/path.js";
+import { checkPath, readPath, validatePath } from "../../src/engine/path.js";
 
 /** Expects `f` to throw a `PathError` with code `invalid_path`. */
 function expectInvalidPath(f: () => unknown): void {
@@ -181,7 +181,7 @@ describe("validatePath: the two native scans decide as a left-to-right reading d
   function slowly(path: string): string | null {
     try {
       checkPath(path);
-      checkSegments(path, 0);
+      readPath(path);
       return null;
     } catch (error) {
       return error instanceof PathError ? error.message : String(error);

@@ -21,6 +21,15 @@ function answers(index: RightsIndex, dirs: readonly (readonly string[])[]): stri
   return dirs.flatMap((d) => (["READ", "WRITE"] as Access[]).map((a) => `${a} /${d.join("/")}: ${index.groupsFor(a, `/${d.join("/")}`).join(",")}`));
 }
 
+/** A compiled 5,000-directory tree, every `every`-th directory as a probe with its answers, and the root's file. */
+function fixture(seed: number, every: number) {
+  const spec = generateTree({ dirs: 5_000, seed });
+  const index = compile(spec.files);
+  const probes = spec.dirs.filter((_, i) => i % every === 0).map((d) => d.split("/").filter((s) => s !== ""));
+  const root = spec.files.find((f) => f.dir === "" || f.dir === "/") as RightsFile;
+  return { spec, index, probes, before: answers(index, probes), root };
+}
+
 describe("sortSteps", () => {
   it("sorts like Array.prototype.sort (stable), however it is cut into steps", () => {
     fc.assert(
@@ -96,11 +105,7 @@ describe("compileSteps and updateSteps", () => {
   });
 
   it("leave the old index answering as before at every step, however updates interleave", () => {
-    const spec = generateTree({ dirs: 5_000, seed: 5 });
-    const index = compile(spec.files);
-    const probes = spec.dirs.filter((_, i) => i % 7 === 0).map((d) => d.split("/").filter((s) => s !== ""));
-    const before = answers(index, probes);
-    const root = spec.files.find((f) => f.dir === "" || f.dir === "/") as RightsFile;
+    const { spec, index, probes, before, root } = fixture(5, 7);
     const inner = spec.files[spec.files.length >> 1] as RightsFile;
     const a = index.updateSteps({ upsert: [{ ...root, WRITE: { override: ["root-edit"] } }] });
     const b = index.updateSteps({ upsert: [{ ...inner, READ: { override: ["inner-edit"] } }] });
@@ -123,11 +128,7 @@ describe("compileSteps and updateSteps", () => {
   });
 
   it("fail midway without touching the old index", () => {
-    const spec = generateTree({ dirs: 5_000, seed: 6 });
-    const index = compile(spec.files);
-    const probes = spec.dirs.filter((_, i) => i % 5 === 0).map((d) => d.split("/").filter((s) => s !== ""));
-    const before = answers(index, probes);
-    const root = spec.files.find((f) => f.dir === "" || f.dir === "/") as RightsFile;
+    const { index, probes, before, root } = fixture(6, 5);
     // Pattern rules need a matcher, which this index has not: the rebuild fails once it reaches them.
     const withRule = { ...root, patterns: [{ match: "**/*.script", WRITE: { include: ["late"] } }] };
     const steps = index.updateSteps({ upsert: [withRule] });
