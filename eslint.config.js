@@ -16,6 +16,8 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  // Plain ES modules (the watch thread's source-mode entry) are outside the TypeScript project.
+  { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
   {
     // The engine is pure: no I/O, no runtime dependencies (STYLE.md "a pure core").
     files: ["src/engine/**/*.ts"],

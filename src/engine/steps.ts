@@ -10,10 +10,10 @@ export const STEP_SIZE = 256;
 
 /**
  * A computation in steps: each `next()` does at most a few `STEP_SIZE` units
- * of trie work (directories visited, files placed, items sorted). A few
- * linear passes over the map of files run within one step: copying it,
- * finding the files below a changed directory, and hashing every file when
- * no revision is given (pass one, as the loader does, to avoid that pass).
+ * of trie work (directories visited, files placed, items sorted), or one
+ * linear pass over the map of files (copying it, finding the files below a
+ * changed directory). Hashing every file when no revision is given runs
+ * within one step (pass one, as the loader does, to avoid that pass).
  */
 export type Steps<T> = Generator<void, T, void>;
 

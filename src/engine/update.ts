@@ -28,7 +28,7 @@ export interface TrieState {
  * transfer. Only a change to the root's pattern rules rebuilds everything.
  */
 export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: GlobMatcher | undefined): Steps<TrieState> {
-  const byDir = new Map(state.byDir);
+  const byDir = yield* copySteps(state.byDir);
   const touched: (readonly string[])[] = [];
   for (const dir of changes.remove ?? []) {
     const segments = removedDir(dir);
@@ -61,7 +61,7 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
     }
     const parent = chain[chain.length - 1] as TrieNode;
     const name = top[top.length - 1] as string;
-    const files = filesUnder(byDir, top);
+    const files = yield* filesUnder(byDir, top);
     if (files.length === 0) {
       parent.remove(name);
       prune(chain);
@@ -110,11 +110,30 @@ function outermost(dirs: readonly (readonly string[])[]): (readonly string[])[] 
   return kept;
 }
 
-function filesUnder(byDir: ReadonlyMap<string, CheckedFile>, top: readonly string[]): CheckedFile[] {
+// Entries of the map of files looked at between two yields: copying 10,000 of them takes 1.5–3 ms.
+const ENTRIES_PER_STEP = STEP_SIZE * 4;
+
+/** A copy of `map` (which must not change meanwhile), in steps. */
+function* copySteps<K, V>(map: ReadonlyMap<K, V>): Steps<Map<K, V>> {
+  const copy = new Map<K, V>();
+  let n = 0;
+  for (const [key, value] of map) {
+    copy.set(key, value);
+    if (++n % ENTRIES_PER_STEP === 0) yield;
+  }
+  return copy;
+}
+
+/** The files at or below the directory `top`, in steps. */
+function* filesUnder(byDir: ReadonlyMap<string, CheckedFile>, top: readonly string[]): Steps<CheckedFile[]> {
   const key = top.join("/");
   const prefix = `${key}/`;
   const found: CheckedFile[] = [];
-  for (const [dir, checked] of byDir) if (dir === key || dir.startsWith(prefix)) found.push(checked);
+  let n = 0;
+  for (const [dir, checked] of byDir) {
+    if (dir === key || dir.startsWith(prefix)) found.push(checked);
+    if (++n % ENTRIES_PER_STEP === 0) yield;
+  }
   return found;
 }
 

@@ -90,7 +90,7 @@ class LiveTree implements TreeHandle {
     this.#head = new HeadCommit(root);
     this.#scheduler = new ReloadScheduler((forced) => this.#load(forced), { debounceMs });
     this.#watcher = options.watch === true
-      ? new WatchSupervisor(root, { ...(options.ignore ? { ignore: options.ignore } : {}), ...hooks }, {
+      ? new WatchSupervisor(root, { ...(options.ignore ? { ignore: options.ignore } : {}), ...(options.watchThread === false ? { thread: false } : {}), ...hooks }, {
         change: (change) => {
           this.#pending.add(change);
           // A removed file may be an editor's delete-then-write: hold the reload until it is back or long gone.
@@ -177,6 +177,8 @@ class LiveTree implements TreeHandle {
         this.#watcher.rootMissing();
         return;
       }
+      // What the watch thread has seen but not yet reported belongs in this reload (the rest of a burst, say).
+      await this.#watcher.sync();
       if (!forced && (await this.#watcher.gitBusy())) {
         this.#gitWasBusy = true;
         this.#scheduler.notify(); // git is mid-checkout: look again after another debounce

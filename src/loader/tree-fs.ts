@@ -52,12 +52,18 @@ export const SLICE_MS = 5;
  * other requests) and starts a new slice.
  */
 export class TimeSlicer {
-  #start = performance.now();
+  /**
+   * When the current slice began; null until the first pause, so that the
+   * first `due()` is true: a slicer's work starts on a turn of its own and
+   * never adds its slice to one the code before it was running.
+   */
+  #start: number | null = null;
 
   constructor(private readonly budgetMs: number = SLICE_MS) {}
 
-  /** True once the current slice has run for its budget. */
+  /** True once the current slice has run for its budget (and before the first pause). */
   due(): boolean {
+    if (this.#start === null) return this.budgetMs !== Number.POSITIVE_INFINITY;
     return performance.now() - this.#start >= this.budgetMs;
   }
 

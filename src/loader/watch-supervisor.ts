@@ -3,8 +3,9 @@ import { realpath, stat } from "node:fs/promises";
 import type { WatchStatus } from "./types.js";
 import type { TreeChange } from "./watch-changes.js";
 import { GitLockGate } from "./watch-git.js";
+import { watchTreeInThread } from "./watch-thread.js";
 import { watchTree } from "./watch-tree.js";
-import type { TreeWatcher, WatcherFactory } from "./watch-tree.js";
+import type { TreeWatcher, TreeWatchListener, WatcherFactory } from "./watch-tree.js";
 
 /** Default time between recovery attempts, in ms; doubled while restarts keep failing. */
 export const RECOVERY_POLL_MS = 500;
@@ -25,7 +26,10 @@ export interface SupervisorListener {
 /** Options of a `WatchSupervisor`. */
 export interface SupervisorOptions {
   readonly ignore?: readonly string[];
+  /** Watch in this thread with this factory (tests inject failures); implies `thread: false`. */
   readonly createWatcher?: WatcherFactory;
+  /** Run the watcher in a worker thread (`watchTreeInThread`, the default) or in this one. */
+  readonly thread?: boolean;
   /** Time between recovery attempts, in ms (default `RECOVERY_POLL_MS`). */
   readonly recoveryPollMs?: number;
 }
@@ -74,6 +78,15 @@ export class WatchSupervisor {
     return this.#watcher?.settling() ?? false;
   }
 
+  /**
+   * Resolves once every change the watcher had seen is reported. A watch
+   * thread runs apart from this one and may lag behind it (starved of CPU
+   * in the middle of a burst, say), so a reload asks first.
+   */
+  sync(): Promise<void> {
+    return this.#watcher?.sync() ?? Promise.resolve();
+  }
+
   /** True while git rewrites the tree (its index lock is held), so a reload would see half a checkout. */
   gitBusy(): Promise<boolean> {
     return this.#git.busy();
@@ -88,14 +101,20 @@ export class WatchSupervisor {
     // The root may be a symbolic link (a deploy path); links are not followed, so watch what it points at.
     const watchRoot = await realpath(this.#root).catch(() => this.#root);
     await this.#git.locate(watchRoot);
-    const watcher = await watchTree(watchRoot, {
+    const listener: TreeWatchListener = {
       change: (change) => {
         if (generation === this.#generation) this.#listener.change(change);
       },
       failed: (error) => {
         this.#fail(generation, error);
       },
-    }, { ignore: this.#options.ignore ?? [], ...(this.#options.createWatcher ? { createWatcher: this.#options.createWatcher } : {}) });
+    };
+    const ignore = this.#options.ignore ?? [];
+    const { createWatcher } = this.#options;
+    // An injected factory is a function: it cannot cross into a thread.
+    const watcher = createWatcher === undefined && this.#options.thread !== false
+      ? await watchTreeInThread(watchRoot, listener, { ignore })
+      : await watchTree(watchRoot, listener, { ignore, ...(createWatcher ? { createWatcher } : {}) });
     if (generation !== this.#generation || this.#closed) {
       // It failed while starting, or the tree closed meanwhile.
       await watcher.close();

@@ -42,6 +42,12 @@ export interface TreeWatcher {
   close(): Promise<void>;
   /** True while a new directory waits for its second walk (`NEW_DIR_RECHECK_MS`): a reload now could miss a file in it. */
   settling(): boolean;
+  /**
+   * Resolves once every change the watcher had seen when called has been
+   * reported. A watcher in this thread reports as it sees, so at once; a
+   * watch thread (`watchTreeInThread`) answers after its next turn.
+   */
+  sync(): Promise<void>;
 }
 
 /**
@@ -158,5 +164,6 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
       return closing;
     },
     settling: () => rechecks.size > 0,
+    sync: () => Promise.resolve(),
   };
 }

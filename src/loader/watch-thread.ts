@@ -1,0 +1,112 @@
+/**
+ * `watchTreeInThread`: `watchTree` run in a worker thread. The thread keeps
+ * chokidar's per-directory objects (0.4–1 GB for 100,000 directories) in its
+ * own heap; the thread that answers checks receives only the changes, so
+ * its heap stays the size of the index and its garbage collections short.
+ */
+import { Worker } from "node:worker_threads";
+import type { WatchThreadData, WatchThreadMessage, WatchThreadRequest } from "./watch-thread-protocol.js";
+import { watchIgnore } from "./watch-tree.js";
+import type { TreeWatcher, TreeWatchListener } from "./watch-tree.js";
+
+/** How long `close` waits for the thread to end on its own before terminating it, in ms. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * The watch thread's entry: the compiled `watch-worker.js` beside this
+ * module, or, when this module runs from its TypeScript source (tests and
+ * benches, under tsx or vitest), `watch-worker-source.mjs`, which loads
+ * `watch-worker.ts` through tsx.
+ */
+const WORKER_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./watch-worker-source.mjs" : "./watch-worker.js", import.meta.url);
+
+/** Options of `watchTreeInThread`. */
+export interface ThreadWatchOptions {
+  /** Extra micromatch globs (relative, `dot: true`) never watched. */
+  readonly ignore?: readonly string[];
+  /** Another thread entry speaking `WatchThreadMessage` (tests). */
+  readonly entry?: URL;
+}
+
+/**
+ * Watches `root` (absolute) from a worker thread, with what `watchTree`
+ * promises: resolves once the initial scan is done, symbolic links are not
+ * followed, and every failure, the thread's own end included, is reported
+ * through `listener.failed` at most once. Throws `invalid_option` for bad
+ * ignore globs before any thread starts.
+ */
+export async function watchTreeInThread(root: string, listener: TreeWatchListener, options: ThreadWatchOptions = {}): Promise<TreeWatcher> {
+  const ignore = options.ignore ?? [];
+  watchIgnore(root, ignore);
+  const data: WatchThreadData = { root, ignore };
+  const worker = new Worker(options.entry ?? WORKER_ENTRY, { workerData: data });
+  let settling = false;
+  // Failed or closed: nothing more is reported.
+  let ended = false;
+  let running = true;
+  let closing: Promise<void> | null = null;
+  // `sync` requests waiting for their `synced`, by id; all resolved when the thread ends.
+  const syncs = new Map<number, () => void>();
+  let nextSync = 0;
+  const exited = new Promise<void>((resolve) => {
+    worker.once("exit", () => {
+      running = false;
+      for (const done of syncs.values()) done();
+      syncs.clear();
+      resolve();
+    });
+  });
+  const fail = (error: Error): void => {
+    if (ended) return;
+    ended = true;
+    settling = false;
+    listener.failed(error);
+  };
+  await new Promise<void>((ready) => {
+    worker.on("message", (message: WatchThreadMessage) => {
+      if (message.type === "ready") ready();
+      else if (message.type === "synced") {
+        syncs.get(message.id)?.();
+        syncs.delete(message.id);
+      } else if (ended) return;
+      else if (message.type === "changes") {
+        settling = message.settling;
+        for (const change of message.changes) listener.change(change);
+      } else {
+        fail(new Error(message.message));
+        ready();
+      }
+    });
+    worker.on("error", (error) => {
+      fail(new Error(`cannot watch \`${root}\`: the watch thread failed: ${error.message}`, { cause: error }));
+      ready();
+    });
+    worker.once("exit", (code) => {
+      if (closing === null) fail(new Error(`cannot watch \`${root}\`: the watch thread stopped (exit code ${code})`));
+      ready();
+    });
+  });
+  return {
+    close() {
+      ended = true;
+      settling = false;
+      closing ??= (async () => {
+        if (!running) return;
+        worker.postMessage({ type: "close" } satisfies WatchThreadRequest);
+        const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+    settling: () => settling,
+    sync: () => {
+      if (!running || ended) return Promise.resolve();
+      const id = nextSync++;
+      return new Promise<void>((resolve) => {
+        syncs.set(id, resolve);
+        worker.postMessage({ type: "sync", id } satisfies WatchThreadRequest);
+      });
+    },
+  };
+}
