@@ -1,13 +1,18 @@
 /**
- * How far batches go with more than one server process: N copies of the
- * treerights server (bench/http-server.ts, each loading the same tree and
- * listening on its own loopback port), driven at once by one autocannon
- * worker thread each, with the 1,000-check batch bodies of `bench/http.ts`.
- * An experiment for the batch target of issue 3, not a product mode:
- * `treerights serve` runs one process.
+ * How far batches go with more than one server process, two ways:
+ *
+ * - `--processes`: N copies of the treerights server (bench/http-server.ts,
+ *   each loading the same tree and listening on its own loopback port),
+ *   driven at once by one autocannon worker thread each, with the
+ *   1,000-check batch bodies of `bench/http.ts` (the first experiment);
+ * - `--workers`: the product mode, one `serve({ workers: N })` on one port
+ *   (this process is its cluster primary), driven by N autocannon worker
+ *   threads with 16 connections each, with both batch shapes of
+ *   `bench/http.ts`: 1,000 `checks`, and one caller's 1,000 `paths`.
  *
  *   node --import tsx bench/http-processes.ts                 # 1 then 2 processes, 10,000 directories, 8 s each
  *   node --import tsx bench/http-processes.ts --processes 1,2,3 --duration 5
+ *   npm run bench:http-processes -- --workers 2 --duration 5  # one 2-worker server, both shapes
  *
  * Bounded: fixed durations, loopback only; the temporary tree is removed.
  */
@@ -19,10 +24,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import type { RightsIndex } from "../src/engine/index.js";
 import { loadTree } from "../src/loader/index.js";
+import { serveCluster } from "../src/server/index.js";
 import type { ReadyMessage } from "./http-protocol.js";
 import { fmt } from "./stats.js";
 import { allQueries, generateQueries, generateTree, writeTree } from "./workload.js";
+import type { Query } from "./workload.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -48,14 +56,75 @@ async function stop(server: Server): Promise<void> {
   server.process.kill("SIGKILL");
 }
 
+/** The batch bodies of one shape, and the answers the loaded index gives them. */
+interface Shape {
+  readonly name: "checks" | "paths";
+  readonly bodies: readonly string[];
+  readonly expected: readonly (readonly boolean[])[];
+}
+
+/** 1,000 `checks`, each with its own caller (as `bench/http.ts` builds them). */
+function checksShape(batches: readonly (readonly Query[])[], index: RightsIndex): Shape {
+  return {
+    name: "checks",
+    bodies: batches.map((batch) => JSON.stringify({ checks: batch.map((q) => ({ groups: q.groups, access: q.access, path: q.path })) })),
+    expected: batches.map((batch) => batch.map((q) => index.check(q.groups, q.access, q.path))),
+  };
+}
+
+/** One caller's 1,000 `paths`: the first query's groups and access (as `bench/http.ts` builds them). */
+function pathsShape(batches: readonly (readonly Query[])[], index: RightsIndex): Shape {
+  const caller = (batch: readonly Query[]): Query => batch[0] as Query;
+  return {
+    name: "paths",
+    bodies: batches.map((batch) => JSON.stringify({ groups: caller(batch).groups, access: caller(batch).access, paths: batch.map((q) => q.path) })),
+    expected: batches.map((batch) => batch.map((q) => index.check(caller(batch).groups, caller(batch).access, q.path))),
+  };
+}
+
+/** Throws unless `url` answers the first batch of `shape` as the loaded index does. */
+async function checkAnswers(url: string, shape: Shape): Promise<void> {
+  const res = await fetch(`${url}/v1/check/batch`, { method: "POST", headers: JSON_HEADERS, body: shape.bodies[0] as string });
+  const { results } = (await res.json()) as { results: boolean[] };
+  if (JSON.stringify(results) !== JSON.stringify(shape.expected[0])) throw new Error(`${url} answered a ${shape.name} batch differently from the loaded index`);
+}
+
+function batchRequests(shape: Shape): autocannon.Request[] {
+  return shape.bodies.map((body) => ({ method: "POST" as const, path: "/v1/check/batch", headers: JSON_HEADERS, body }));
+}
+
+/** One `serve({ workers })` on one port, both body shapes; this process is its cluster primary. */
+async function runWorkers(dir: string, workers: number, shapes: readonly Shape[], durationS: number): Promise<void> {
+  const sink = { write: (): void => undefined };
+  const server = await serveCluster(dir, { workers, host: "127.0.0.1", port: 0, watch: false, logger: { level: "info", stream: sink } });
+  try {
+    console.log(`one server, ${workers} worker${workers === 1 ? "" : "s"} on ${server.url}; autocannon: ${workers} thread${workers === 1 ? "" : "s"}, ${16 * workers} connections`);
+    for (const shape of shapes) {
+      // Fresh connections reach every worker in turn: a few answers from each before anything is timed.
+      for (let i = 0; i < 2 * workers; i++) await checkAnswers(server.url, shape);
+      const drive = (seconds: number): Promise<autocannon.Result> =>
+        autocannon({ url: server.url, connections: 16 * workers, duration: seconds, workers, requests: batchRequests(shape) });
+      await drive(1);
+      const result = await drive(durationS);
+      const failed = result.non2xx + result.errors;
+      const perSecond = result["2xx"] / result.duration;
+      console.log(`${shape.name}: ${fmt(perSecond)} batches/s = ${fmt(perSecond * 1_000)} decisions/s${failed > 0 ? ` (${fmt(failed)} failed requests)` : ""}`);
+    }
+  } finally {
+    await server.close();
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { processes: { type: "string", default: "1,2" }, duration: { type: "string", default: "8" }, dirs: { type: "string", default: "10000" } } });
+  const { values } = parseArgs({ options: { processes: { type: "string", default: "1,2" }, workers: { type: "string" }, duration: { type: "string", default: "8" }, dirs: { type: "string", default: "10000" } } });
   const counts = values.processes.split(",").map(Number);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
   const durationS = Number(values.duration);
   const dirs = Number(values.dirs);
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 8) || !(durationS > 0 && durationS <= 60) || !Number.isInteger(dirs) || dirs < 1) {
     throw new Error("--processes takes counts 1-8 (e.g. 1,2), --duration 1-60 s, --dirs a directory count");
   }
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 8)) throw new Error("--workers takes a count 1-8");
   const spec = generateTree({ dirs, seed: 1 });
   const dir = mkdtempSync(join(tmpdir(), "treerights-processes-"));
   try {
@@ -63,19 +132,19 @@ async function main(): Promise<void> {
     const index = await loadTree(dir);
     const queries = allQueries(generateQueries(spec, { count: 8_192, seed: 2 }));
     const batches = Array.from({ length: 8 }, (_, b) => queries.slice(b * 1_000, (b + 1) * 1_000));
-    const bodies = batches.map((batch) => JSON.stringify({ checks: batch.map((q) => ({ groups: q.groups, access: q.access, path: q.path })) }));
-    const requests = bodies.map((body) => ({ method: "POST" as const, path: "/v1/check/batch", headers: JSON_HEADERS, body }));
+    const checks = checksShape(batches, index);
+    if (workers !== undefined) {
+      console.log(`batches of 1,000 over loopback, ${fmt(dirs)} directories, ${durationS} s per run after 1 s of warm-up`);
+      await runWorkers(dir, workers, [checks, pathsShape(batches, index)], durationS);
+      return;
+    }
+    const requests = batchRequests(checks);
     console.log(`batches of 1,000 over loopback, ${fmt(dirs)} directories, ${durationS} s per run, 16 connections per process`);
     for (const n of counts) {
       const servers = await Promise.all(Array.from({ length: n }, () => start(dir)));
       try {
         // Every server answers like the index loaded here before anything is timed.
-        for (const server of servers) {
-          const res = await fetch(`${server.url}/v1/check/batch`, { method: "POST", headers: JSON_HEADERS, body: bodies[0] as string });
-          const { results } = (await res.json()) as { results: boolean[] };
-          const expected = (batches[0] ?? []).map((q) => index.check(q.groups, q.access, q.path));
-          if (JSON.stringify(results) !== JSON.stringify(expected)) throw new Error(`${server.url} answered a batch differently from the loaded index`);
-        }
+        for (const server of servers) await checkAnswers(server.url, checks);
         const drive = (url: string, seconds: number): Promise<autocannon.Result> => autocannon({ url, connections: 16, duration: seconds, workers: 1, requests });
         await Promise.all(servers.map((s) => drive(s.url, 2)));
         const results = await Promise.all(servers.map((s) => drive(s.url, durationS)));

@@ -31,6 +31,9 @@ export type {
 export { ERROR_CODES, TreeRightsError, PathError, LoadError, formatProblem } from "./engine/index.js";
 export type { ErrorCode, Problem, Severity } from "./engine/index.js";
 
-// The HTTP decision service
-export { buildServer, serve, API_ERROR_CODES } from "./server/index.js";
-export type { ServerOptions, RunningServer, ApiErrorCode, ErrorBody, ChangeFeed } from "./server/index.js";
+// The HTTP decision service, in one process or several on one port
+export { buildServer, serve, serveCluster, MAX_WORKERS, ClusterError, API_ERROR_CODES } from "./server/index.js";
+export type {
+  ServerOptions, ServeOptions, ClusterOptions, ListeningServer, RunningServer, ClusterServer, ClusterWorker,
+  ApiErrorCode, ErrorBody, ChangeFeed,
+} from "./server/index.js";

@@ -17,6 +17,7 @@ export const API_ERROR_CODES = Object.freeze({
   method_not_allowed: "the route exists, but not for this method",
   revision_gone: "`GET /v1/changes` was asked for changes since a revision that is too old or was never served",
   not_ready: "no rights index is serving (starting or shutting down)",
+  metrics_unavailable: "the metrics of every cluster worker could not be gathered in time",
   internal_error: "an unexpected server fault; details are in the server log",
 } as const);
 

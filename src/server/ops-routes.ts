@@ -1,6 +1,13 @@
-/** The operations endpoints: `/v1/status`, `/healthz`, `/readyz`, `/metrics`. */
-import type { FastifyInstance } from "fastify";
+/**
+ * The operations endpoints: `/v1/status`, `/healthz`, `/readyz`, `/metrics`.
+ * In a cluster worker, status names the worker and `/metrics` covers every
+ * worker (see `WorkerLink`).
+ */
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { TreeHandle } from "../loader/index.js";
+import { ApiError } from "./api-error.js";
+import { MetricsUnavailableError, workerLink } from "./cluster-link.js";
+import type { WorkerLink } from "./cluster-link.js";
 import { errorSchema } from "./schemas.js";
 import type { ServerMetrics } from "./server-metrics.js";
 import { VERSION } from "./version.js";
@@ -52,6 +59,12 @@ const statusResponseSchema = {
       },
       watch: { type: "object", properties: { state: { type: "string" }, error: { type: "string" } }, additionalProperties: true },
       commit: { type: ["string", "null"], description: "git HEAD the serving index was loaded at; null outside git" },
+      worker: {
+        type: "object",
+        description: "only in cluster mode (`serve --workers`): the worker that answered, one of `count`",
+        properties: { id: { type: "integer" }, count: { type: "integer" }, pid: { type: "integer" } },
+        additionalProperties: true,
+      },
       history: {
         type: "array",
         description: "the last 50 swaps, oldest first",
@@ -81,10 +94,14 @@ const readyResponseSchema = {
 
 /** Registers the operations endpoints on `app`. */
 export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }: OpsRoutesContext): void {
+  const link = workerLink();
+  link?.attach(metrics);
+  const worker = link === undefined ? {} : { worker: link.identity };
+
   app.get("/v1/status", { schema: { response: statusResponseSchema } }, (_request, reply) => {
     const status = tree.status;
     // A handle that keeps no git or reload history still answers with both fields.
-    return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [] });
+    return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [], ...worker });
   });
 
   app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
@@ -102,9 +119,22 @@ export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }
   });
 
   app.get("/metrics", async (_request, reply) => {
+    if (link !== undefined) return sendClusterMetrics(link, metrics, reply);
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
   });
+}
+
+/** Every worker's metrics, or a 503 `metrics_unavailable` when some did not arrive in time (never a partial sum). */
+async function sendClusterMetrics(link: WorkerLink, metrics: ServerMetrics, reply: FastifyReply): Promise<FastifyReply> {
+  let rendered: { contentType: string; body: string };
+  try {
+    rendered = await link.render(metrics);
+  } catch (error) {
+    if (!(error instanceof MetricsUnavailableError)) throw error;
+    return reply.code(503).send(new ApiError(503, "metrics_unavailable", error.message).toBody());
+  }
+  return reply.type(rendered.contentType).send(rendered.body);
 }
 
 function uptimeSeconds(state: ServerState): number {

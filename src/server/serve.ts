@@ -1,12 +1,16 @@
-/** `serve`: open a tree (watching it), build the server, listen, and shut down gracefully. */
+/**
+ * `serve`: open a tree (watching it), build the server, listen, and shut down
+ * gracefully; with `workers`, the same in several processes on one port.
+ */
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { openTree } from "../loader/index.js";
 import type { TreeHandle } from "../loader/index.js";
 import { buildServer } from "./build-server.js";
-import type { RunningServer, ServerOptions } from "./server-options.js";
-
-const SIGNALS = ["SIGTERM", "SIGINT"] as const;
+import { serveCluster } from "./cluster-primary.js";
+import { SHUTDOWN_TIMEOUT_MS, serverUrl } from "./server-options.js";
+import type { ClusterOptions, ClusterServer, RunningServer, ServeOptions } from "./server-options.js";
+import { handleShutdownSignals } from "./shutdown-signals.js";
 
 /**
  * Opens the rights tree in `dir` (watched unless `watch: false`), serves it on
@@ -15,50 +19,60 @@ const SIGNALS = ["SIGTERM", "SIGINT"] as const;
  * With `handleSignals`, SIGTERM and SIGINT stop accepting, finish in-flight
  * requests, close the tree and exit 0 (1 when that takes longer than
  * `shutdownTimeoutMs`, default 10 s); a second signal meanwhile kills at once.
+ *
+ * With `workers` above 1, this process becomes a cluster primary and
+ * resolves to a `ClusterServer` once every worker listens (see `serveCluster`);
+ * `workers: 1` is the single process above.
  */
-export async function serve(
-  dir: string,
-  options: ServerOptions & {
-    readonly host?: string;
-    readonly port?: number;
-    readonly watch?: boolean;
-    readonly ignore?: readonly string[];
-    readonly debounceMs?: number;
-    readonly handleSignals?: boolean;
-    readonly shutdownTimeoutMs?: number;
-  } = {},
-): Promise<RunningServer> {
+export function serve(dir: string, options?: ServeOptions & { readonly workers?: 1 }): Promise<RunningServer>;
+export function serve(dir: string, options: ClusterOptions): Promise<RunningServer | ClusterServer>;
+export async function serve(dir: string, options: ServeOptions | ClusterOptions = {}): Promise<RunningServer | ClusterServer> {
+  if ("workers" in options && options.workers !== 1) return serveCluster(dir, options);
+  let unhandleSignals: (() => void) | undefined;
+  const running = await listenOn(dir, options, (app) => {
+    // However the server ends up closed, it must not keep the process's signal handlers.
+    app.addHook("onClose", (_instance, done) => {
+      unhandleSignals?.();
+      done();
+    });
+  });
+  running.app.log.info({ url: running.url, root: running.tree.status.root, revision: running.tree.index.revision, fileCount: running.tree.index.fileCount }, "treerights serving");
+  if (options.handleSignals === true) {
+    unhandleSignals = handleShutdownSignals(() => running.close(), running.app.log, options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS);
+  }
+  return running;
+}
+
+/**
+ * Opens the tree, builds the server and listens, without a log line or
+ * signal handlers (`serve` and each cluster worker add their own);
+ * `prepare` may add hooks before the server listens. Rejects, leaving
+ * nothing open, when the tree does not load or the port is taken.
+ */
+export async function listenOn(dir: string, options: ServeOptions, prepare?: (app: FastifyInstance) => void): Promise<RunningServer> {
   const tree = await openTree(dir, {
     watch: options.watch ?? true,
     ...(options.ignore !== undefined ? { ignore: options.ignore } : {}),
     ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
   });
   let app: FastifyInstance | undefined;
-  let unhandleSignals: (() => void) | undefined;
   try {
     app = await buildServer(tree, options);
-    // However the server ends up closed, it must not keep the process's signal handlers.
-    app.addHook("onClose", (_instance, done) => {
-      unhandleSignals?.();
-      done();
-    });
+    prepare?.(app);
     await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080 });
   } catch (error) {
     await app?.close();
     await tree.close();
     throw error;
   }
-  const running = runningServer(app, tree);
-  app.log.info({ url: running.url, root: tree.status.root, revision: tree.index.revision, fileCount: tree.index.fileCount }, "treerights serving");
-  if (options.handleSignals === true) unhandleSignals = handleSignals(running, options.shutdownTimeoutMs ?? 10_000);
-  return running;
+  return runningServer(app, tree);
 }
 
 function runningServer(app: FastifyInstance, tree: TreeHandle): RunningServer {
   const { address, port } = app.server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
+    url: serverUrl(address, port),
     address,
     port,
     app,
@@ -75,29 +89,4 @@ function runningServer(app: FastifyInstance, tree: TreeHandle): RunningServer {
       return closing;
     },
   };
-}
-
-/** Installs the SIGTERM/SIGINT handlers; returns the function that removes them. */
-function handleSignals(running: RunningServer, timeoutMs: number): () => void {
-  const remove = (): void => {
-    for (const s of SIGNALS) process.off(s, onSignal);
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    remove();
-    running.app.log.info({ signal }, "shutting down: finishing in-flight requests");
-    const timer = setTimeout(() => {
-      running.app.log.error({ timeoutMs }, "shutdown timed out; exiting");
-      process.exit(1);
-    }, timeoutMs);
-    timer.unref();
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        running.app.log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  for (const s of SIGNALS) process.on(s, onSignal);
-  return remove;
 }

@@ -1,9 +1,11 @@
 /**
  * `ServerMetrics`: the Prometheus metrics of one server, in its own registry.
  * Decisions and their durations are counted in plain numbers on the request
- * path and turned into exposition text only when scraped.
+ * path and turned into exposition text only when scraped. In a cluster, the
+ * worker answering a scrape renders its own metrics merged with the other
+ * workers' snapshots (`renderWith`).
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { Access, RightsIndex } from "../engine/index.js";
 import { DurationHistogram } from "./duration-histogram.js";
 
@@ -14,6 +16,14 @@ const ENDPOINTS: readonly DecisionEndpoint[] = ["check", "batch", "explain", "gr
 
 // Seconds; a single decision takes about a microsecond, a 10,000-check batch milliseconds.
 const DURATION_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 0.1];
+
+/** One server's metrics as plain data, to merge with other workers' (it crosses IPC with structured clone). */
+export interface MetricsSnapshot {
+  /** The registry's metrics, as prom-client's `getMetricsAsJSON` gives them. */
+  readonly registry: Awaited<ReturnType<Registry["getMetricsAsJSON"]>>;
+  /** The decision-duration histogram's cells (`DurationHistogram.snapshot`). */
+  readonly durations: Float64Array;
+}
 
 /** Index of a decision counter slot: READ deny, READ allow, WRITE deny, WRITE allow. */
 export function decisionSlot(access: Access, allowed: boolean): number {
@@ -58,10 +68,12 @@ export class ServerMetrics {
     });
     this.#durations = durations;
     this.#series = { check: durations.series("check"), batch: durations.series("batch"), explain: durations.series("explain"), groups: durations.series("groups"), where: durations.series("where") };
+    // Merged over cluster workers, gauges keep the first snapshot's value: the answering worker's.
     new Gauge({
       name: "treerights_index_files",
       help: "Rights files in the serving index",
       registers,
+      aggregator: "first",
       collect() {
         this.set(currentIndex().fileCount);
       },
@@ -71,6 +83,8 @@ export class ServerMetrics {
       help: "The serving index revision and the treerights version (always 1)",
       labelNames: ["revision", "version"] as const,
       registers,
+      // One series per revision any worker serves, each 1 (workers converge on one after a reload).
+      aggregator: "first",
       collect() {
         this.reset();
         this.set({ revision: currentIndex().revision, version }, 1);
@@ -109,5 +123,23 @@ export class ServerMetrics {
   async render(): Promise<{ contentType: string; body: string }> {
     const body = await this.registry.metrics();
     return { contentType: this.registry.contentType, body: `${body}\n${this.#durations.render()}` };
+  }
+
+  /** This server's metrics as data, for another worker's `renderWith`. */
+  async snapshot(): Promise<MetricsSnapshot> {
+    return { registry: await this.registry.getMetricsAsJSON(), durations: this.#durations.snapshot() };
+  }
+
+  /**
+   * The exposition of this server's metrics merged with `others` (the other
+   * cluster workers'): counters and histograms summed, gauges by each
+   * metric's `aggregator` (prom-client's `AggregatorRegistry.aggregate`;
+   * this server's snapshot comes first, so `first` means this server's).
+   */
+  async renderWith(others: readonly MetricsSnapshot[]): Promise<{ contentType: string; body: string }> {
+    const own = await this.registry.getMetricsAsJSON();
+    const merged = AggregatorRegistry.aggregate([own, ...others.map((o) => o.registry)]);
+    const body = await merged.metrics();
+    return { contentType: this.registry.contentType, body: `${body}\n${this.#durations.render(others.map((o) => o.durations))}` };
   }
 }

@@ -1,4 +1,7 @@
-/** `ServerOptions` and `RunningServer`: how a decision server is configured, and what `serve` returns. */
+/**
+ * `ServerOptions`, `ServeOptions` and `ClusterOptions`: how a decision server
+ * is configured; `RunningServer` and `ClusterServer`: what `serve` returns.
+ */
 import type { FastifyInstance } from "fastify";
 import { TreeRightsError } from "../engine/index.js";
 import type { TreeHandle } from "../loader/index.js";
@@ -20,18 +23,78 @@ export interface ServerOptions {
   readonly processMetrics?: boolean;
 }
 
-/** A listening server made by `serve`. */
-export interface RunningServer {
+/** Options of `serve`: the server's, plus the tree to open and where to listen. */
+export interface ServeOptions extends ServerOptions {
+  /** Address to listen on (default `127.0.0.1`). */
+  readonly host?: string;
+  /** Port to listen on (default 8080; 0 for any free port). */
+  readonly port?: number;
+  /** Reload the tree when its rights files change (default true). */
+  readonly watch?: boolean;
+  /** Extra micromatch globs of paths never read. */
+  readonly ignore?: readonly string[];
+  /** Quiet time after the last change before reloading, in ms. */
+  readonly debounceMs?: number;
+  /** Shut down gracefully on SIGTERM and SIGINT, then exit the process (default false). */
+  readonly handleSignals?: boolean;
+  /** How long a graceful shutdown may take before the process exits 1 (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** Default of `shutdownTimeoutMs`. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** The most server processes `workers` accepts. */
+export const MAX_WORKERS = 64;
+
+/** Options of `serve` in cluster mode: `workers` processes share one port. */
+export interface ClusterOptions extends ServeOptions {
+  /** Server processes sharing the port, 1 to `MAX_WORKERS`; `serve` runs 1 as a single process. */
+  readonly workers: number;
+  /** How long the workers may take to load the tree and listen, in ms (default 120 s). */
+  readonly startTimeoutMs?: number;
+  /** How long a `/metrics` scrape waits for the other workers' metrics, in ms (default 2 s). */
+  readonly metricsTimeoutMs?: number;
+}
+
+/** What every server `serve` starts has: where it listens, and how to stop it. */
+export interface ListeningServer {
   /** `http://host:port`, with an IPv6 host in brackets. */
   readonly url: string;
   /** The bound address, such as `127.0.0.1`. */
   readonly address: string;
   /** The bound port (the real one when 0 was asked for). */
   readonly port: number;
-  readonly app: FastifyInstance;
-  readonly tree: TreeHandle;
   /** Stops accepting, finishes in-flight requests, closes the tree; idempotent. */
   close(): Promise<void>;
+}
+
+/** A listening server made by `serve` in this process. */
+export interface RunningServer extends ListeningServer {
+  readonly app: FastifyInstance;
+  readonly tree: TreeHandle;
+}
+
+/** One worker process of a `ClusterServer`. */
+export interface ClusterWorker {
+  /** The worker's slot, 1 to `workerCount`; a replacement keeps the slot of the worker it replaces. */
+  readonly id: number;
+  /** The process id, while a process runs in the slot. */
+  readonly pid: number | undefined;
+  /** `starting` while it loads the tree, `listening` once it serves, `restarting` while a replacement waits out its backoff, `stopped` once gone for good. */
+  readonly state: "starting" | "listening" | "restarting" | "stopped";
+}
+
+/**
+ * A server made by `serve` in cluster mode. This (primary) process holds no
+ * tree and no fastify app: each worker process has its own, so neither is
+ * here. `close` shuts every worker down gracefully.
+ */
+export interface ClusterServer extends ListeningServer {
+  /** How many worker processes serve. */
+  readonly workerCount: number;
+  /** The worker slots as they are now. */
+  workers(): readonly ClusterWorker[];
 }
 
 /** `ServerOptions` with every default applied. */
@@ -57,9 +120,15 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   };
 }
 
-function positiveInteger(name: string, value: number): number {
+/** `value`, when it is a positive safe integer; else throws `invalid_option` naming the server option `name`. */
+export function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new TreeRightsError("invalid_option", `server option \`${name}\` must be a positive integer, not \`${String(value)}\``);
   }
   return value;
+}
+
+/** `http://address:port`, with an IPv6 address in brackets. */
+export function serverUrl(address: string, port: number): string {
+  return `http://${address.includes(":") ? `[${address}]` : address}:${String(port)}`;
 }

@@ -4,6 +4,8 @@ import type { Readable } from "node:stream";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseWorkers } from "../../src/cli/commands/serve.js";
+import { alive, fresh, until } from "../server/cluster-client.js";
 import { BROKEN_TREE, removeTrees, runCli, VALID_TREE, writeTree } from "./helpers.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -90,6 +92,53 @@ describe("treerights serve", () => {
     expect(s.output.stderr).toMatch(/^access\.rights:3:1: error: /m);
     expect(s.output.stderr).toMatch(/^plant\/access\.rights:\d+:\d+: error: /m);
     expect(s.output.stderr).toMatch(/^plant\/north\/access\.rights:\d+:\d+: error: /m);
+  });
+
+  it("--workers 2 serves from two processes on one port; SIGTERM stops them all and exits 0", async () => {
+    const s = spawnCli(["serve", tree, "--port", "0", "--workers", "2", "--log-level", "silent"]);
+    children.push(s.child);
+    const url = await waitFor(
+      () => /http:\/\/127\.0\.0\.1:\d+/.exec(s.output.stdout)?.[0] ?? (s.child.exitCode === null ? undefined : "exited"),
+      30_000,
+      "the listening URL",
+    );
+    expect(url, s.output.stderr).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(s.output.stdout).toContain(`on ${url} with 2 workers`);
+    const pids = new Map<number, number>();
+    await until(async () => {
+      const { body } = await fresh(`${url}/v1/status`);
+      expect(body.worker).toMatchObject({ count: 2 });
+      pids.set(body.worker.id, body.worker.pid);
+      return pids.size === 2 ? true : undefined;
+    }, 10_000, "both workers");
+    expect((await fresh(`${url}/v1/check?group=supervisor&access=WRITE&path=/plant/a`)).body).toMatchObject({ allowed: true });
+
+    s.child.kill("SIGTERM");
+    const { code, signal } = await withTimeout(s.exited, 15_000, "exit after SIGTERM");
+    expect({ code, signal }, s.output.stderr).toEqual({ code: 0, signal: null });
+    await until(() => ([...pids.values()].some(alive) ? undefined : true), 5_000, "every worker to be gone");
+  });
+
+  it("--workers 2 exits 2 with every problem on stderr for a tree invalid at startup", async () => {
+    const s = spawnCli(["serve", broken, "--port", "0", "--workers", "2"]);
+    children.push(s.child);
+    const { code } = await withTimeout(s.exited, 30_000, "exit on an invalid tree");
+    expect(code).toBe(2);
+    expect(s.output.stdout).not.toMatch(/http:\/\//);
+    expect(s.output.stderr).toMatch(/did not load \(\d+ errors\)/);
+    expect(s.output.stderr).toMatch(/^access\.rights:3:1: error: /m);
+    expect(s.output.stderr).toMatch(/^plant\/north\/access\.rights:\d+:\d+: error: /m);
+  });
+
+  it("exits 2 on a bad --workers", async () => {
+    for (const workers of ["0", "65", "two", "1.5", "-1"]) {
+      const r = await runCli("serve", tree, "--port", "0", "--workers", workers);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("workers must be an integer from 1 to 64, or `auto`");
+    }
+    expect(parseWorkers("auto")).toBeGreaterThanOrEqual(1);
+    expect(parseWorkers("auto")).toBeLessThanOrEqual(64);
+    expect(parseWorkers("64")).toBe(64);
   });
 
   it("in-process: an invalid tree returns 2 before listening", async () => {

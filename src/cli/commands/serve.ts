@@ -1,7 +1,8 @@
 /** `treerights serve [dir]`: the HTTP decision service, until SIGTERM or SIGINT. */
+import { availableParallelism } from "node:os";
 import type { Command } from "commander";
-import { Option } from "commander";
-import { serve } from "../../server/index.js";
+import { InvalidArgumentError, Option } from "commander";
+import { MAX_WORKERS, serve } from "../../server/index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { writeLines } from "../io.js";
@@ -19,6 +20,17 @@ interface ServeOptions {
   readonly watch: boolean;
   readonly ignore?: readonly string[];
   readonly logLevel: LogLevel;
+  readonly workers: number;
+}
+
+/** Parses `--workers`: an integer from 1 to `MAX_WORKERS`, or `auto` for one per CPU the process may use (at most `MAX_WORKERS`). */
+export function parseWorkers(value: string): number {
+  if (value === "auto") return Math.min(availableParallelism(), MAX_WORKERS);
+  const workers = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(workers >= 1 && workers <= MAX_WORKERS)) {
+    throw new InvalidArgumentError(`workers must be an integer from 1 to ${String(MAX_WORKERS)}, or \`auto\``);
+  }
+  return workers;
 }
 
 /** Adds the `serve` command. */
@@ -32,10 +44,16 @@ export function addServeCommand(program: Command, ctx: CommandContext): void {
     .option("--no-watch", "load the tree once; do not reload on changes")
     .addOption(ignoreOption())
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
+    .addOption(
+      new Option("--workers <n>", `server processes sharing the port, each with its own copy of the tree: 1-${String(MAX_WORKERS)}, or auto (one per CPU)`)
+        .argParser(parseWorkers)
+        .default(1),
+    )
     .addHelpText(
       "after",
       "\nPrints the listening URL, then runs until SIGTERM or SIGINT (graceful shutdown).\n" +
-        "A tree that does not load at startup lists every problem and exits 2.",
+        "A tree that does not load at startup lists every problem and exits 2.\n" +
+        "With --workers above 1, a worker that dies is restarted; see docs/cluster.md.",
     )
     .action(async (dir: string, opts: ServeOptions) => {
       ctx.exitCode = await start(ctx, dir, opts);
@@ -52,8 +70,10 @@ async function start(ctx: CommandContext, dir: string, opts: ServeOptions): Prom
       ...(opts.ignore === undefined ? {} : { ignore: opts.ignore }),
       handleSignals: true,
       logger: { level: opts.logLevel },
+      workers: opts.workers,
     });
-    writeLines(io.stdout, [`treerights: serving \`${dir}\` on ${server.url}`]);
+    const workers = "workerCount" in server ? ` with ${String(server.workerCount)} workers` : "";
+    writeLines(io.stdout, [`treerights: serving \`${dir}\` on ${server.url}${workers}`]);
     // The server's handles keep the process alive; its signal handlers close it.
     return EXIT_OK;
   } catch (error) {
