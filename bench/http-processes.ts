@@ -24,16 +24,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import type { RightsIndex } from "../src/engine/index.js";
 import { loadTree } from "../src/loader/index.js";
-import { serveCluster } from "../src/server/index.js";
+import { checkAnswers, checksShape, JSON_HEADERS, pathsShape } from "./http-bodies.js";
+import { driveCluster } from "./http-cluster.js";
 import type { ReadyMessage } from "./http-protocol.js";
 import { fmt } from "./stats.js";
 import { allQueries, generateQueries, generateTree, writeTree } from "./workload.js";
-import type { Query } from "./workload.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const JSON_HEADERS = { "content-type": "application/json" };
 
 interface Server {
   readonly process: ChildProcess;
@@ -57,64 +55,6 @@ async function stop(server: Server): Promise<void> {
 }
 
 /** The batch bodies of one shape, and the answers the loaded index gives them. */
-interface Shape {
-  readonly name: "checks" | "paths";
-  readonly bodies: readonly string[];
-  readonly expected: readonly (readonly boolean[])[];
-}
-
-/** 1,000 `checks`, each with its own caller (as `bench/http.ts` builds them). */
-function checksShape(batches: readonly (readonly Query[])[], index: RightsIndex): Shape {
-  return {
-    name: "checks",
-    bodies: batches.map((batch) => JSON.stringify({ checks: batch.map((q) => ({ groups: q.groups, access: q.access, path: q.path })) })),
-    expected: batches.map((batch) => batch.map((q) => index.check(q.groups, q.access, q.path))),
-  };
-}
-
-/** One caller's 1,000 `paths`: the first query's groups and access (as `bench/http.ts` builds them). */
-function pathsShape(batches: readonly (readonly Query[])[], index: RightsIndex): Shape {
-  const caller = (batch: readonly Query[]): Query => batch[0] as Query;
-  return {
-    name: "paths",
-    bodies: batches.map((batch) => JSON.stringify({ groups: caller(batch).groups, access: caller(batch).access, paths: batch.map((q) => q.path) })),
-    expected: batches.map((batch) => batch.map((q) => index.check(caller(batch).groups, caller(batch).access, q.path))),
-  };
-}
-
-/** Throws unless `url` answers the first batch of `shape` as the loaded index does. */
-async function checkAnswers(url: string, shape: Shape): Promise<void> {
-  const res = await fetch(`${url}/v1/check/batch`, { method: "POST", headers: JSON_HEADERS, body: shape.bodies[0] as string });
-  const { results } = (await res.json()) as { results: boolean[] };
-  if (JSON.stringify(results) !== JSON.stringify(shape.expected[0])) throw new Error(`${url} answered a ${shape.name} batch differently from the loaded index`);
-}
-
-function batchRequests(shape: Shape): autocannon.Request[] {
-  return shape.bodies.map((body) => ({ method: "POST" as const, path: "/v1/check/batch", headers: JSON_HEADERS, body }));
-}
-
-/** One `serve({ workers })` on one port, both body shapes; this process is its cluster primary. */
-async function runWorkers(dir: string, workers: number, shapes: readonly Shape[], durationS: number): Promise<void> {
-  const sink = { write: (): void => undefined };
-  const server = await serveCluster(dir, { workers, host: "127.0.0.1", port: 0, watch: false, logger: { level: "info", stream: sink } });
-  try {
-    console.log(`one server, ${workers} worker${workers === 1 ? "" : "s"} on ${server.url}; autocannon: ${workers} thread${workers === 1 ? "" : "s"}, ${16 * workers} connections`);
-    for (const shape of shapes) {
-      // Fresh connections reach every worker in turn: a few answers from each before anything is timed.
-      for (let i = 0; i < 2 * workers; i++) await checkAnswers(server.url, shape);
-      const drive = (seconds: number): Promise<autocannon.Result> =>
-        autocannon({ url: server.url, connections: 16 * workers, duration: seconds, workers, requests: batchRequests(shape) });
-      await drive(1);
-      const result = await drive(durationS);
-      const failed = result.non2xx + result.errors;
-      const perSecond = result["2xx"] / result.duration;
-      console.log(`${shape.name}: ${fmt(perSecond)} batches/s = ${fmt(perSecond * 1_000)} decisions/s${failed > 0 ? ` (${fmt(failed)} failed requests)` : ""}`);
-    }
-  } finally {
-    await server.close();
-  }
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { processes: { type: "string", default: "1,2" }, workers: { type: "string" }, duration: { type: "string", default: "8" }, dirs: { type: "string", default: "10000" } } });
   const counts = values.processes.split(",").map(Number);
@@ -135,10 +75,11 @@ async function main(): Promise<void> {
     const checks = checksShape(batches, index);
     if (workers !== undefined) {
       console.log(`batches of 1,000 over loopback, ${fmt(dirs)} directories, ${durationS} s per run after 1 s of warm-up`);
-      await runWorkers(dir, workers, [checks, pathsShape(batches, index)], durationS);
+      const results = await driveCluster(dir, [checks, pathsShape(batches, index)], { workers, rounds: 1, durationS, warmupS: 1, batchSize: 1_000 });
+      for (const r of results) console.log(`${r.shape}: ${fmt(r.decisionsPerSec.median)} decisions/s${r.failed > 0 ? ` (${fmt(r.failed)} failed requests)` : ""}`);
       return;
     }
-    const requests = batchRequests(checks);
+    const requests = checks.bodies.map((body): autocannon.Request => ({ method: "POST", path: "/v1/check/batch", headers: JSON_HEADERS, body }));
     console.log(`batches of 1,000 over loopback, ${fmt(dirs)} directories, ${durationS} s per run, 16 connections per process`);
     for (const n of counts) {
       const servers = await Promise.all(Array.from({ length: n }, () => start(dir)));

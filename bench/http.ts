@@ -7,6 +7,7 @@
  *   npm run bench:http -- --dirs 100000 --rounds 7 --duration 5 --connections 64 --pipelining 1
  *   npm run bench:http -- --only check --baseline ../other-checkout   # before/after in one run
  *   npm run bench:http -- --no-git          # the tree outside git: answers carry no commit
+ *   npm run bench:http -- --workers 4       # the closing batch run against `serve --workers 4` (default 2; 0: none)
  *
  * Each server runs in its own child process (bench/http-server.ts), both on
  * 127.0.0.1:0; autocannon drives them from this process with the same
@@ -17,7 +18,9 @@
  * repository (so every answer carries the commit, as in production). The bare app parses the same JSON bodies
  * and answers a constant of the same shape as a check answer. Before any
  * figure, a sample of answers is checked against the index loaded here; a
- * wrong answer fails the run. Writes bench/.out/http.json.
+ * wrong answer fails the run. Last, the batch series run again against one
+ * `serve({ workers })` on one port (the product's multi-process mode), driven
+ * from as many autocannon threads as workers. Writes bench/.out/http.json.
  */
 import { execFileSync, fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -29,6 +32,9 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import type { RightsIndex } from "../src/engine/index.js";
 import { loadTree } from "../src/loader/index.js";
+import { checkBody, checksBody, checksShape, JSON_HEADERS, pathsBatch, pathsBody, pathsShape } from "./http-bodies.js";
+import { driveCluster } from "./http-cluster.js";
+import type { ClusterShapeResult } from "./http-cluster.js";
 import { BARE_ANSWER } from "./http-protocol.js";
 import type { ParentMessage, ReadyMessage, ReplyMessage } from "./http-protocol.js";
 import { fmt, summarize } from "./stats.js";
@@ -38,7 +44,6 @@ import type { Query } from "./workload.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, ".out");
-const JSON_HEADERS = { "content-type": "application/json" };
 
 /** The targets of issue 3 (HTTP bullet). */
 const TARGET_RATIO = 0.9;
@@ -62,6 +67,8 @@ interface Options {
   /** Commit the tree to a fresh git repository, so that every answer carries the commit (`--no-git`: not). */
   readonly git: boolean;
   readonly tmp: string;
+  /** Worker processes of the `serve --workers` run after the single-process series (0: no such run). */
+  readonly workers: number;
 }
 
 /** `baseline` is treerights from another checkout (`--baseline <dir>`), for before/after figures in one run. */
@@ -104,6 +111,7 @@ function options(): Options {
       baseline: { type: "string" },
       "no-git": { type: "boolean", default: false },
       tmp: { type: "string" },
+      workers: { type: "string" },
     },
   });
   const quick = values.quick;
@@ -128,6 +136,7 @@ function options(): Options {
     baseline: values.baseline ?? null,
     git: !values["no-git"],
     tmp: values.tmp ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir()),
+    workers: values.workers === "0" ? 0 : num(values.workers, 2),
   };
 }
 
@@ -194,25 +203,6 @@ class Child {
   }
 }
 
-function checkBody(q: Query): string {
-  return JSON.stringify({ groups: q.groups, access: q.access, path: q.path });
-}
-
-function batchBody(queries: readonly Query[]): string {
-  return JSON.stringify({ checks: queries.map((q) => ({ groups: q.groups, access: q.access, path: q.path })) });
-}
-
-/** The same paths asked for one caller: the first query's groups and access. */
-function pathsBatch(queries: readonly Query[]): Query[] {
-  const { groups, access } = queries[0] as Query;
-  return queries.map((q) => ({ ...q, groups, access }));
-}
-
-function pathsBody(queries: readonly Query[]): string {
-  const { groups, access } = queries[0] as Query;
-  return JSON.stringify({ groups, access, paths: queries.map((q) => q.path) });
-}
-
 /** Commits everything below `root` to a new git repository; returns the commit. */
 function commitTree(root: string): string {
   const git = (...args: string[]): string =>
@@ -235,7 +225,7 @@ async function sanityCheck(urls: Record<"bare" | "treerights", string>, index: R
         `expected allowed=${allowed}, revision ${index.revision}${commit === null ? "" : `, commit ${commit}`}`);
     }
   }
-  for (const [shape, body, asked] of [["checks", batchBody(batch), batch], ["paths", pathsBody(batch), pathsBatch(batch)]] as const) {
+  for (const [shape, body, asked] of [["checks", checksBody(batch), batch], ["paths", pathsBody(batch), pathsBatch(batch)]] as const) {
     const res = await fetch(`${urls.treerights}/v1/check/batch`, { method: "POST", headers: JSON_HEADERS, body });
     const answer = (await res.json()) as { results?: unknown };
     const expected = asked.map((q) => index.check(q.groups, q.access, q.path));
@@ -398,6 +388,25 @@ function report(series: readonly Series[], opts: Options, commit: string | null)
   return { rows, checkVsBare, batchVsBare: vsBare("batch"), batchDecisionsPerSec: checksDecisions, pathsVsBare: vsBare("paths"), pathsDecisionsPerSec: pathsDecisions };
 }
 
+/** The batch series again, against one `serve({ workers })` on one port. */
+async function clusterRun(root: string, index: RightsIndex, batchQueries: (b: number) => Query[], opts: Options): Promise<ClusterShapeResult[]> {
+  console.log("");
+  const batches = Array.from({ length: 8 }, (_, b) => batchQueries(b));
+  const shapes = [
+    ...(opts.endpoints.includes("batch") ? [checksShape(batches, index)] : []),
+    ...(opts.endpoints.includes("paths") ? [pathsShape(batches, index)] : []),
+  ];
+  return driveCluster(root, shapes, { workers: opts.workers, rounds: opts.rounds, durationS: opts.durationS, warmupS: opts.warmupS, batchSize: opts.batchSize });
+}
+
+function reportCluster(results: readonly ClusterShapeResult[], opts: Options): void {
+  for (const r of results) {
+    const met = r.decisionsPerSec.median >= TARGET_BATCH_DECISIONS ? "met" : "MISSED";
+    console.log(`serve --workers ${opts.workers}, batches of ${fmt(opts.batchSize)} ${r.shape}: ${fmt(r.decisionsPerSec.median)} decisions/s ` +
+      `(rounds ${range(r.decisionsPerSec)}), target ≥ ${fmt(TARGET_BATCH_DECISIONS)}: ${met}${r.failed > 0 ? `; ${fmt(r.failed)} FAILED requests` : ""}`);
+  }
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const loadAtStart = loadavg();
@@ -435,7 +444,7 @@ async function main(): Promise<void> {
 
     // Distinct bodies cycled by every connection; few, since autocannon encodes each for every connection up front.
     const singles = queries.slice(0, 256).map((q): autocannon.Request => ({ method: "POST", path: "/v1/check", headers: JSON_HEADERS, body: checkBody(q) }));
-    const batchBodies = Array.from({ length: 8 }, (_, b) => batchBody(batchQueries(b)));
+    const batchBodies = Array.from({ length: 8 }, (_, b) => checksBody(batchQueries(b)));
     const batches = batchBodies.map((body): autocannon.Request => ({ method: "POST", path: "/v1/check/batch", headers: JSON_HEADERS, body }));
     const pathsBatches = Array.from({ length: 8 }, (_, b): autocannon.Request => ({ method: "POST", path: "/v1/check/batch", headers: JSON_HEADERS, body: pathsBody(batchQueries(b)) }));
     const requests: Record<Endpoint, autocannon.Request[]> = { check: singles, batch: batches, paths: pathsBatches };
@@ -465,6 +474,11 @@ async function main(): Promise<void> {
       }
       : null;
 
+    // Last, with the single-process servers idle: the same batches against `serve --workers`.
+    const cluster = opts.workers > 0 && (opts.endpoints.includes("batch") || opts.endpoints.includes("paths"))
+      ? await clusterRun(root, index, batchQueries, opts)
+      : null;
+
     const results = {
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", node: process.version, loadAvg: loadAtStart },
       options: opts,
@@ -473,6 +487,7 @@ async function main(): Promise<void> {
       ...report(series, opts, commit),
       decidingSeconds: deciding,
       ...inProcess,
+      cluster,
       loadAvgAtEnd: loadavg(),
     };
     const decidingParts = [];
@@ -484,6 +499,7 @@ async function main(): Promise<void> {
       console.log(`one ${fmt(opts.batchSize)}-check batch in the server process: whole request (app.inject) ${fmt(whole.median, 3)} ms (${range(whole, 3)}); ` +
         `its JSON.parse alone ${fmt(parse.median, 3)} ms; its index.check calls alone ${fmt(engine.median, 3)} ms`);
     }
+    if (cluster !== null) reportCluster(cluster, opts);
     writeFileSync(join(OUT, "http.json"), `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\nload average at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; wrote bench/.out/http.json`);
   } finally {

@@ -155,8 +155,28 @@ function report(name: string, samples: readonly Sample[]): Record<string, Summar
   return { visible, reload, cpuBlock, block, histogram, gc };
 }
 
+/**
+ * The idle windows taken between samples, each as long as the sample's
+ * window before it: what the machine alone does to the same timer in the
+ * same time, to tell the reload's blocks from the machine's.
+ */
+function reportIdle(windows: readonly Blocks[]): Record<string, Summary> {
+  const idleBlock = summarize(windows.map((w) => w.lateMs));
+  console.log(`  idle windows between samples (as long as each sample's, nothing reloading): longest block, wall median ${fmt(idleBlock.median, 1)} ms, max ${fmt(idleBlock.max, 1)} ms`);
+  console.log(`    each: ${windows.map((w) => fmt(w.lateMs, 1)).join(", ")}`);
+  return { idleBlock };
+}
+
+/** The longest blocks one `LoopWatch` saw, in ms. */
+interface Blocks {
+  readonly lateMs: number;
+  readonly cpuMs: number;
+  readonly histogramMs: number;
+  readonly gcMs: number;
+}
+
 /** The same watch with nothing reloading: what the machine alone does to a 1 ms timer. */
-async function idleNoise(ms: number): Promise<{ lateMs: number; cpuMs: number; histogramMs: number; gcMs: number }> {
+async function idleNoise(ms: number): Promise<Blocks> {
   const loop = new LoopWatch();
   loop.start();
   await sleep(ms);
@@ -261,13 +281,16 @@ async function main(): Promise<void> {
     const idle = await idleNoise(2000);
     console.log(`idle (nothing reloading, 2 s): timer late up to ${fmt(idle.lateMs, 1)} ms, CPU between ticks up to ${fmt(idle.cpuMs, 1)} ms; load average ${loadavg().map((l) => fmt(l, 1)).join(" ")}`);
     const samples: Sample[] = [];
+    const oneFileIdle: Blocks[] = [];
     for (let s = 0; s < options.samples; s++) {
       const e = edit(s);
-      samples.push(await timedEdit(opened, e.target, e.text, s % 2 === 1, () => opened.index.check([e.group], "WRITE", `/${e.dir}`)));
-      await sleep(100);
+      const sample = await timedEdit(opened, e.target, e.text, s % 2 === 1, () => opened.index.check([e.group], "WRITE", `/${e.dir}`));
+      samples.push(sample);
+      await sleep(50);
+      oneFileIdle.push(await idleNoise(sample.visibleMs + 50));
     }
     console.log("");
-    const oneFile = report("one-file edit", samples);
+    const oneFile = { ...report("one-file edit", samples), ...reportIdle(oneFileIdle) };
 
     // History memory: fill it with one-file edits (each index an `update` of the one before).
     const heapHistoryStart = await heapUsed();
@@ -285,17 +308,20 @@ async function main(): Promise<void> {
 
     // Root-file edits of the READ level: every directory's sets may change, though the trie is shared (transfers).
     const rootSamples: Sample[] = [];
+    const rootIdle: Blocks[] = [];
     const rootFile = spec.files[0] as RightsFile;
     const heapRootStart = await heapUsed();
     for (let s = 0; s < options.rootSamples; s++) {
       const group = `bench-root-${s}`;
       const text = rightsYaml({ ...rootFile, READ: { override: [...(rootFile.READ?.override ?? []), group] } });
-      rootSamples.push(await timedEdit(opened, join(root, "access.rights"), text, true, () => opened.index.check([group], "READ", "/")));
-      await sleep(200);
+      const sample = await timedEdit(opened, join(root, "access.rights"), text, true, () => opened.index.check([group], "READ", "/"));
+      rootSamples.push(sample);
+      await sleep(150);
+      rootIdle.push(await idleNoise(sample.visibleMs + 50));
     }
     const heapRootEnd = await heapUsed();
     console.log("");
-    const rootEdit = report("root-file edit (READ override; every set below may change)", rootSamples);
+    const rootEdit = { ...report("root-file edit (READ override; every set below may change)", rootSamples), ...reportIdle(rootIdle) };
     if (options.rootSamples > 0) {
       console.log(`  memory: +${fmt(mib((heapRootEnd - heapRootStart) / options.rootSamples), 2)} MiB of history per root edit (the history keeps the tries of the last ${REBUILDS_KEPT} rebuilds)`);
     }

@@ -11,7 +11,7 @@ import type { Trie } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import { buildTrie, computeSets, inherit, placeFiles, rootSets } from "./trie-build.js";
 import type { Steps } from "./steps.js";
-import { STEP_SIZE } from "./steps.js";
+import { ENTRIES_PER_STEP, STEP_SIZE } from "./steps.js";
 import type { IndexChanges, LevelRule, PatternRule, RightsFile } from "./types.js";
 
 /** The parts of an index that `update` rebuilds. */
@@ -110,10 +110,7 @@ function outermost(dirs: readonly (readonly string[])[]): (readonly string[])[] 
   return kept;
 }
 
-// Entries of the map of files looked at between two yields: copying 10,000 of them takes 1.5–3 ms.
-const ENTRIES_PER_STEP = STEP_SIZE * 4;
-
-/** A copy of `map` (which must not change meanwhile), in steps. */
+/** A copy of `map` (which must not change meanwhile), in steps: copying 10,000 entries at once took 1.5–3 ms. */
 function* copySteps<K, V>(map: ReadonlyMap<K, V>): Steps<Map<K, V>> {
   const copy = new Map<K, V>();
   let n = 0;
