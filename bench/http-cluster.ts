@@ -2,11 +2,13 @@
  * Batches against `serve({ workers })`, the product's multi-process mode:
  * one server on one loopback port (this process is its cluster primary),
  * driven by as many autocannon threads as workers, 16 connections each.
- * Every worker's answers are checked against the index before any figure.
+ * Every worker's answers are checked against the index before any figure
+ * (fresh connections until each worker has answered).
  */
+import { request } from "node:http";
 import autocannon from "autocannon";
 import { serveCluster } from "../src/server/index.js";
-import { checkAnswers, JSON_HEADERS } from "./http-bodies.js";
+import { JSON_HEADERS } from "./http-bodies.js";
 import type { BatchShape } from "./http-bodies.js";
 import { fmt, summarize } from "./stats.js";
 import type { Summary } from "./stats.js";
@@ -29,6 +31,44 @@ export interface ClusterDrive {
   readonly batchSize: number;
 }
 
+/** One request on a connection of its own (the cluster balances per connection): its JSON answer. */
+function fresh(url: string, method: "GET" | "POST", body?: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent: false, headers: body === undefined ? {} : JSON_HEADERS }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => { text += chunk; });
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(text));
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Throws unless every one of the `workers` answers the first batch of each
+ * shape as the index that made it does: fresh connections until every
+ * worker id was seen in `/v1/status` (bounded), each also sending a batch.
+ */
+async function checkEveryWorker(url: string, workers: number, shapes: readonly BatchShape[]): Promise<void> {
+  const seen = new Set<number>();
+  for (let i = 0; i < 50 * workers && seen.size < workers; i++) {
+    for (const shape of shapes) {
+      const { results } = (await fresh(`${url}/v1/check/batch`, "POST", shape.bodies[0])) as { results: boolean[] };
+      if (JSON.stringify(results) !== JSON.stringify(shape.expected[0])) throw new Error(`${url} answered a ${shape.name} batch differently from the loaded index`);
+    }
+    const status = (await fresh(`${url}/v1/status`, "GET")) as { worker?: { id: number } };
+    if (status.worker !== undefined) seen.add(status.worker.id);
+  }
+  if (seen.size < workers) throw new Error(`only workers ${[...seen].join(", ")} of ${workers} answered on fresh connections`);
+}
+
 /**
  * Serves `dir` from `workers` processes (not watched: the figure is about
  * deciding) and drives each shape for `rounds` interleaved rounds; returns
@@ -44,11 +84,8 @@ export async function driveCluster(dir: string, shapes: readonly BatchShape[], o
       url: server.url, connections: CONNECTIONS_PER_WORKER * workers, duration: seconds, workers,
       requests: shape.bodies.map((body) => ({ method: "POST" as const, path: "/v1/check/batch", headers: JSON_HEADERS, body })),
     });
-    for (const shape of shapes) {
-      // Fresh connections reach every worker in turn: a few answers from each before anything is timed.
-      for (let i = 0; i < 2 * workers; i++) await checkAnswers(server.url, shape);
-      await drive(shape, options.warmupS);
-    }
+    await checkEveryWorker(server.url, workers, shapes);
+    for (const shape of shapes) await drive(shape, options.warmupS);
     const rounds = shapes.map(() => ({ perSec: [] as number[], failed: 0 }));
     for (let r = 0; r < options.rounds; r++) {
       for (const [i, shape] of shapes.entries()) {

@@ -54,7 +54,6 @@ async function stop(server: Server): Promise<void> {
   server.process.kill("SIGKILL");
 }
 
-/** The batch bodies of one shape, and the answers the loaded index gives them. */
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { processes: { type: "string", default: "1,2" }, workers: { type: "string" }, duration: { type: "string", default: "8" }, dirs: { type: "string", default: "10000" } } });
   const counts = values.processes.split(",").map(Number);

@@ -22,8 +22,8 @@ import type { LoadOptions } from "./types.js";
 /**
  * Longest stretch of synchronous reload work, in ms, before checks get a
  * turn: well below the 5 ms a check may wait, since the last step of a slice
- * (parsing one file, 256 directories of a rebuild, a pass over the map of
- * files) runs past it, and a young-generation GC may land in any slice.
+ * (parsing one file, 64 directories of a rebuild, 256 entries of the map
+ * of files) runs past it, and a young-generation GC may land in any slice.
  */
 export const RELOAD_SLICE_MS = 1;
 

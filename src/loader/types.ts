@@ -23,7 +23,7 @@ export interface OpenOptions extends LoadOptions {
   readonly debounceMs?: number;
   /**
    * Run the file watcher in a worker thread (default true). chokidar keeps
-   * objects for every watched directory (0.4–1 GB for 100,000 of them); in
+   * objects for every watched directory (about 360 MiB for 100,000 of them); in
    * their own thread's heap, collecting them never pauses checks. `false`
    * watches in the calling thread: one thread fewer, longer GC pauses on
    * big trees.

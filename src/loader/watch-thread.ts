@@ -1,6 +1,6 @@
 /**
  * `watchTreeInThread`: `watchTree` run in a worker thread. The thread keeps
- * chokidar's per-directory objects (0.4–1 GB for 100,000 directories) in its
+ * chokidar's per-directory objects (about 360 MiB for 100,000 directories) in its
  * own heap; the thread that answers checks receives only the changes, so
  * its heap stays the size of the index and its garbage collections short.
  */
@@ -10,7 +10,14 @@ import { watchIgnore } from "./watch-tree.js";
 import type { TreeWatcher, TreeWatchListener } from "./watch-tree.js";
 
 /** How long `close` waits for the thread to end on its own before terminating it, in ms. */
-const CLOSE_TIMEOUT_MS = 5_000;
+export const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * Longest a `sync` waits for the thread's answer, in ms. A thread that does
+ * not answer must not hold reloads up: the reload goes ahead with what was
+ * reported, and the next one asks again.
+ */
+export const SYNC_TIMEOUT_MS = 2_000;
 
 /**
  * The watch thread's entry: the compiled `watch-worker.js` beside this
@@ -104,7 +111,14 @@ export async function watchTreeInThread(root: string, listener: TreeWatchListene
       if (!running || ended) return Promise.resolve();
       const id = nextSync++;
       return new Promise<void>((resolve) => {
-        syncs.set(id, resolve);
+        const timer = setTimeout(() => {
+          syncs.delete(id);
+          resolve();
+        }, SYNC_TIMEOUT_MS);
+        syncs.set(id, () => {
+          clearTimeout(timer);
+          resolve();
+        });
         worker.postMessage({ type: "sync", id } satisfies WatchThreadRequest);
       });
     },

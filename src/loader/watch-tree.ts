@@ -45,7 +45,8 @@ export interface TreeWatcher {
   /**
    * Resolves once every change the watcher had seen when called has been
    * reported. A watcher in this thread reports as it sees, so at once; a
-   * watch thread (`watchTreeInThread`) answers after its next turn.
+   * watch thread (`watchTreeInThread`) answers after its next turn, or is
+   * given up on after `SYNC_TIMEOUT_MS`. Never rejects.
    */
   sync(): Promise<void>;
 }

@@ -50,7 +50,8 @@ export class WorkerLink {
   receive(message: PrimaryMessage): boolean {
     switch (message.type) {
       case "treerights:metrics-collect":
-        void this.#answerCollect(message.id);
+        // A snapshot that fails is a part that never arrives: the primary answers the scrape 503.
+        this.#answerCollect(message.id).catch(() => undefined);
         return true;
       case "treerights:metrics-parts":
         this.#settle(message.id, { parts: message.parts });

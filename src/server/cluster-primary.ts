@@ -52,7 +52,7 @@ export async function serveCluster(dir: string, options: ClusterOptions): Promis
   cluster.setupPrimary(workerEntry());
   const supervisor = new ClusterSupervisor({
     count,
-    config: (id) => workerConfig(root, options, resolved, { id, count, metricsWaitMs: metricsTimeoutMs + METRICS_RELAY_SLACK_MS }),
+    config: (id) => workerConfig(root, options, resolved, { id, count, metricsWaitMs: metricsTimeoutMs + METRICS_RELAY_SLACK_MS, shutdownTimeoutMs }),
     log,
     metricsTimeoutMs,
   });
@@ -95,7 +95,7 @@ function workerEntry(): ClusterSettings {
   return { exec, execArgv, args: [], serialization: "advanced" };
 }
 
-function workerConfig(root: string, options: ClusterOptions, resolved: ResolvedServerOptions, worker: Pick<WorkerConfig, "id" | "count" | "metricsWaitMs">): WorkerConfig {
+function workerConfig(root: string, options: ClusterOptions, resolved: ResolvedServerOptions, worker: Pick<WorkerConfig, "id" | "count" | "metricsWaitMs" | "shutdownTimeoutMs">): WorkerConfig {
   const { logger } = resolved;
   const serve: WorkerServeOptions = {
     host: options.host ?? "127.0.0.1",

@@ -29,6 +29,8 @@ export interface WorkerConfig {
   readonly forwardLogs: boolean;
   /** How long a scrape waits for the primary's `metrics-parts`, in ms. */
   readonly metricsWaitMs: number;
+  /** How long the worker's own graceful stop may take before it exits 1, in ms. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** What of `ServeOptions` a worker gets: no signals (the primary has them), a logger without its stream. */

@@ -12,13 +12,15 @@ import { WorkerLink, installWorkerLink } from "./cluster-link.js";
 import { isPrimaryMessage, toWireError } from "./cluster-protocol.js";
 import type { PrimaryMessage, WorkerConfig, WorkerMessage } from "./cluster-protocol.js";
 import { listenOn } from "./serve.js";
+import { SHUTDOWN_TIMEOUT_MS } from "./server-options.js";
 import type { RunningServer, ServeOptions } from "./server-options.js";
 
 if (!cluster.isWorker) throw new Error("cluster-worker runs only as a worker forked by `serve` with `workers`");
 
 let link: WorkerLink | undefined;
 let running: RunningServer | undefined;
-let stopping = false;
+// Until the primary's configuration says otherwise.
+let shutdownTimeoutMs = SHUTDOWN_TIMEOUT_MS;
 
 function send(message: WorkerMessage, sent?: () => void): boolean {
   if (!process.connected || process.send === undefined) return false;
@@ -37,6 +39,7 @@ function handle(message: PrimaryMessage): void {
 }
 
 async function start(config: WorkerConfig): Promise<void> {
+  shutdownTimeoutMs = config.shutdownTimeoutMs;
   link = new WorkerLink({ id: config.id, count: config.count, pid: process.pid }, send, config.metricsWaitMs);
   installWorkerLink(link);
   try {
@@ -45,10 +48,6 @@ async function start(config: WorkerConfig): Promise<void> {
     // The primary reports the error (a tree that does not load lists its problems); this worker has nothing left to do.
     const exit = (): never => process.exit(1);
     if (!send({ type: "treerights:failed", error: toWireError(error) }, exit)) exit();
-    return;
-  }
-  if (stopping) {
-    stop();
     return;
   }
   running.app.log.info({ worker: config.id, workers: config.count, url: running.url, revision: running.tree.index.revision, fileCount: running.tree.index.fileCount }, "treerights worker listening");
@@ -62,17 +61,20 @@ function serveOptions({ serve, forwardLogs }: WorkerConfig): ServeOptions {
   return { ...serve, logger: { ...logger, stream: { write: (line: string) => { send({ type: "treerights:log", line }); } } } };
 }
 
-/** Finishes in-flight requests, closes the tree and exits: 0, or 1 when closing failed. */
+/**
+ * Finishes in-flight requests, closes the tree and exits: 0, or 1 when
+ * closing failed or took longer than the configured `shutdownTimeoutMs` (a
+ * request held open must not keep a stopped worker alive).
+ */
 function stop(): void {
-  // Never started: nothing to finish.
-  if (link === undefined) process.exit(0);
-  if (running === undefined) {
-    // Still loading: `start` stops the server as soon as it is up.
-    stopping = true;
-    return;
-  }
+  // Not listening yet (never started, or still loading the tree): no request to finish.
+  if (running === undefined) process.exit(0);
   const server = running;
   running = undefined;
+  setTimeout(() => {
+    server.app.log.error({ timeoutMs: shutdownTimeoutMs }, "worker shutdown timed out; exiting");
+    process.exit(1);
+  }, shutdownTimeoutMs).unref();
   server.close().then(
     () => process.exit(0),
     (error: unknown) => {

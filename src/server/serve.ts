@@ -27,7 +27,9 @@ import { handleShutdownSignals } from "./shutdown-signals.js";
 export function serve(dir: string, options?: ServeOptions & { readonly workers?: 1 }): Promise<RunningServer>;
 export function serve(dir: string, options: ClusterOptions): Promise<RunningServer | ClusterServer>;
 export async function serve(dir: string, options: ServeOptions | ClusterOptions = {}): Promise<RunningServer | ClusterServer> {
-  if ("workers" in options && options.workers !== 1) return serveCluster(dir, options);
+  // A JavaScript caller may pass `workers: undefined`: the single process, as when it is absent.
+  const { workers } = options as { readonly workers?: number };
+  if (workers !== undefined && workers !== 1 && "workers" in options) return serveCluster(dir, options);
   let unhandleSignals: (() => void) | undefined;
   const running = await listenOn(dir, options, (app) => {
     // However the server ends up closed, it must not keep the process's signal handlers.

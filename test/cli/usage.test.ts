@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers.js";
 
 const COMMANDS: Readonly<Record<string, readonly string[]>> = {
-  serve: ["--host <host>", "--port <port>", "--no-watch", "--ignore <glob>", "--log-level <level>"],
+  serve: ["--host <host>", "--port <port>", "--no-watch", "--ignore <glob>", "--log-level <level>", "--workers <n>"],
   check: ["--group <group>", "--access <level>", "--json", "--ignore <glob>"],
   explain: ["--group <group>", "--access <level>", "--json", "--ignore <glob>"],
   who: ["--access <level>", "--json", "--ignore <glob>"],

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TreeChange } from "../../src/loader/watch-changes.js";
-import { watchTreeInThread } from "../../src/loader/watch-thread.js";
+import { CLOSE_TIMEOUT_MS, SYNC_TIMEOUT_MS, watchTreeInThread } from "../../src/loader/watch-thread.js";
 import type { TreeWatcher } from "../../src/loader/watch-tree.js";
 import { NEW_DIR_RECHECK_MS } from "../../src/loader/watch-tree.js";
 import { makeTree, removeTree, rights, WAIT } from "./open-tree-harness.js";
@@ -92,12 +92,37 @@ describe("watchTreeInThread", () => {
     expect(heard.failures[0]?.message).toMatch(/the watch thread failed: no inotify for you/);
   });
 
-  it("close ends the thread, reports nothing more, and is idempotent", async () => {
+  it("sync resolves once what the thread had seen is reported", async () => {
+    const heard = listener();
+    watcher = await watchTreeInThread(root, heard);
+    // The kernel has queued the event when the write returns: the thread reads it before it answers.
+    await writeFile(path.join(root, "plant", "access.rights"), rights(["qa"]));
+    await watcher.sync();
+    expect(heard.changes).toContainEqual({ kind: "file", path: "plant/access.rights", removed: false });
+  });
+
+  it("sync gives up on a thread that does not answer, and resolves at once once the thread has ended", async () => {
+    const heard = listener();
+    watcher = await watchTreeInThread(root, heard, { entry: fixture("deaf-watch-thread.mjs") });
+    const started = performance.now();
+    await watcher.sync();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(SYNC_TIMEOUT_MS - 50);
+    await watcher.close();
+    const after = performance.now();
+    await watcher.sync();
+    expect(performance.now() - after).toBeLessThan(100);
+    expect(heard.failures).toEqual([]);
+  });
+
+  it("close ends the thread on its own (no terminate), reports nothing more, and is idempotent", async () => {
     const heard = listener();
     const running = await watchTreeInThread(root, heard);
+    const started = performance.now();
     const first = running.close();
     expect(running.close()).toBe(first);
+    // `close` resolves when the thread has exited; before the deadline, it ended by itself.
     await first;
+    expect(performance.now() - started).toBeLessThan(CLOSE_TIMEOUT_MS);
     await writeFile(path.join(root, "plant", "access.rights"), rights(["late"]));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(heard.changes).toEqual([]);

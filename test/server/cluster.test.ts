@@ -60,7 +60,8 @@ describe("a 2-worker server", () => {
   });
 
   afterAll(async () => {
-    await server.close();
+    // `server` is unset when `beforeAll` failed: that failure is the one to see.
+    await (server as ClusterServer | undefined)?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -167,15 +168,13 @@ describe("a 2-worker server", () => {
     if (killed === undefined) throw new Error("worker 1 has no process");
     process.kill(killed, "SIGKILL");
     await until(() => (server.workers()[0]?.state === "listening" ? undefined : true), 5_000, "the primary to notice");
-    let answered = 0;
+    // Every request while worker 1 is replaced is answered (by worker 2, then by either).
     await until(async () => {
       const res = await fresh(`${server.url}/v1/check?group=ops&access=READ&path=/x`);
       expect(res.body).toMatchObject({ allowed: true });
-      answered++;
       const slot = server.workers()[0];
       return slot?.state === "listening" && slot.pid !== killed ? slot : undefined;
     }, 15_000, "a replacement for worker 1");
-    expect(answered).toBeGreaterThan(0);
     const now = await statusOfEveryWorker(server.url, 2);
     expect(now.get(1)?.pid).toBe(server.workers()[0]?.pid);
     expect(logs.find((l) => l.msg === "worker exited unexpectedly; restarting it")).toMatchObject({ level: 40, worker: 1, pid: killed });
