@@ -6,8 +6,8 @@
  *   driven at once by one autocannon worker thread each, with the
  *   1,000-check batch bodies of `bench/http.ts` (the first experiment);
  * - `--workers`: the product mode, one `serve({ workers: N })` on one port
- *   (this process is its cluster primary), driven by N autocannon worker
- *   threads with 16 connections each, with both batch shapes of
+ *   (this process is its cluster primary), driven by one autocannon worker
+ *   thread with 16 connections per worker, with both batch shapes of
  *   `bench/http.ts`: 1,000 `checks`, and one caller's 1,000 `paths`.
  *
  *   node --import tsx bench/http-processes.ts                 # 1 then 2 processes, 10,000 directories, 8 s each

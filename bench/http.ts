@@ -20,7 +20,7 @@
  * figure, a sample of answers is checked against the index loaded here; a
  * wrong answer fails the run. Last, the batch series run again against one
  * `serve({ workers })` on one port (the product's multi-process mode), driven
- * from as many autocannon threads as workers. Writes bench/.out/http.json.
+ * from one autocannon thread, 16 connections per worker. Writes bench/.out/http.json.
  */
 import { execFileSync, fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
