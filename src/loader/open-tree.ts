@@ -20,6 +20,7 @@ import { PendingChanges } from "./watch-changes.js";
 import { TimeSlicer } from "./tree-fs.js";
 import { NO_GRANTS, ReloadHistory } from "./watch-history.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
+import { warmReloadPaths } from "./warm-up.js";
 import { isDirectory, WatchSupervisor } from "./watch-supervisor.js";
 import type { WatcherFactory } from "./watch-tree.js";
 
@@ -167,6 +168,8 @@ class LiveTree implements TreeHandle {
       if (this.#index === null) await this.close();
     }
     if (this.#index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
+    // A watched tree reloads: its first reload should not be the one to run cold code.
+    if (this.#watcher !== null) await warmReloadPaths(this.#index, RELOAD_SLICE_MS);
   }
 
   async #load(forced: boolean): Promise<void> {
