@@ -22,9 +22,16 @@ let running: RunningServer | undefined;
 // Until the primary's configuration says otherwise.
 let shutdownTimeoutMs = SHUTDOWN_TIMEOUT_MS;
 
+/**
+ * Sends `message` to the primary; false when the channel is closed. (Node's
+ * own `false` means only that the message waits in a backlog: it is still
+ * sent, and `sent` still runs once it has been.)
+ */
 function send(message: WorkerMessage, sent?: () => void): boolean {
   if (!process.connected || process.send === undefined) return false;
-  return sent === undefined ? process.send(message) : process.send(message, () => { sent(); });
+  if (sent === undefined) process.send(message);
+  else process.send(message, () => { sent(); });
+  return true;
 }
 
 function onMessage(message: unknown): void {
