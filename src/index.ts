@@ -32,8 +32,8 @@ export { ERROR_CODES, TreeRightsError, PathError, LoadError, formatProblem } fro
 export type { ErrorCode, Problem, Severity } from "./engine/index.js";
 
 // The HTTP decision service, in one process or several on one port
-export { buildServer, serve, serveCluster, MAX_WORKERS, ClusterError, API_ERROR_CODES } from "./server/index.js";
+export { buildServer, serve, serveCluster, MAX_WORKERS, ClusterError, CLUSTER_ERROR_CODES, API_ERROR_CODES } from "./server/index.js";
 export type {
   ServerOptions, ServeOptions, ClusterOptions, ListeningServer, RunningServer, ClusterServer, ClusterWorker,
-  ApiErrorCode, ErrorBody, ChangeFeed,
+  ApiErrorCode, ClusterErrorCode, ErrorBody, ChangeFeed,
 } from "./server/index.js";

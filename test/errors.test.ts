@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, LoadError, PathError, TreeRightsError, formatProblem } from "../src/index.js";
+import { CLUSTER_ERROR_CODES, ERROR_CODES, LoadError, PathError, TreeRightsError, formatProblem } from "../src/index.js";
 import { PROBLEM_CODES } from "../src/loader/problems.js";
 import { API_ERROR_CODES } from "../src/server/api-error.js";
 
@@ -27,8 +27,19 @@ describe("error registry", () => {
     }
   });
 
-  it("uses snake_case codes only", () => {
-    for (const code of [...Object.keys(ERROR_CODES), ...Object.keys(PROBLEM_CODES), ...Object.keys(API_ERROR_CODES)]) expect(code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
+  it("documents every cluster error code, in the cluster table", () => {
+    const start = doc.indexOf("## Cluster error codes");
+    const cluster = doc.slice(start, doc.indexOf("\n## ", start + 1));
+    for (const [code, meaning] of Object.entries(CLUSTER_ERROR_CODES)) {
+      expect(cluster, `docs/errors.md lacks cluster code \`${code}\``).toContain(`| \`${code}\` | ${meaning} |`);
+    }
+  });
+
+  it("uses snake_case codes only, each in one registry", () => {
+    const all = [...Object.keys(ERROR_CODES), ...Object.keys(PROBLEM_CODES), ...Object.keys(API_ERROR_CODES), ...Object.keys(CLUSTER_ERROR_CODES)];
+    for (const code of all) expect(code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
+    // An HTTP code may name a thrown one (`invalid_path`); a cluster code is its own.
+    for (const code of Object.keys(CLUSTER_ERROR_CODES)) expect(all.filter((c) => c === code)).toHaveLength(1);
   });
 
   it("gives thrown errors their code and class", () => {

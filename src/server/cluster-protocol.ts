@@ -101,14 +101,24 @@ function hasFields(value: unknown, fields: Readonly<Record<string, Readonly<Reco
   return Object.entries(wanted).every(([field, type]) => typeof record[field] === type && record[field] !== null);
 }
 
+/** The cluster's own failure codes, with a one-line meaning (documented in `docs/errors.md`). */
+export const CLUSTER_ERROR_CODES = Object.freeze({
+  worker_exited: "a worker ended before listening without saying why",
+  start_timeout: "not every worker listened within `startTimeoutMs`",
+  stop_timeout: "a worker was still running `shutdownTimeoutMs` after shutdown began, and was killed",
+  stopped: "the server was closed before every worker listened",
+} as const);
+
+/** A code from `CLUSTER_ERROR_CODES`. */
+export type ClusterErrorCode = keyof typeof CLUSTER_ERROR_CODES;
+
 /**
  * A cluster failure that is neither a load error nor a treerights error:
- * one a worker reported with its code (Node's `EADDRINUSE`, say), or one of
- * the cluster's own: `worker_exited` (a worker ended before listening
- * without saying why), `start_timeout`, `stop_timeout`, `stopped` (closed
- * while starting).
+ * one of the cluster's own (`CLUSTER_ERROR_CODES`), or one a worker
+ * reported with its system code (Node's `EADDRINUSE`, say).
  */
 export class ClusterError extends Error {
+  /** A `ClusterErrorCode`, a worker's system code, or none. */
   readonly code: string | undefined;
 
   constructor(message: string, code: string | undefined) {

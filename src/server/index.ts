@@ -12,7 +12,8 @@ export { serveCluster } from "./cluster-primary.js";
 // Configuration and the running server
 export { MAX_WORKERS } from "./server-options.js";
 export type { ServerOptions, ServeOptions, ClusterOptions, ListeningServer, RunningServer, ClusterServer, ClusterWorker } from "./server-options.js";
-export { ClusterError } from "./cluster-protocol.js";
+export { ClusterError, CLUSTER_ERROR_CODES } from "./cluster-protocol.js";
+export type { ClusterErrorCode } from "./cluster-protocol.js";
 
 // HTTP error codes and bodies, and the change feed's answer
 export { API_ERROR_CODES } from "./api-error.js";
