@@ -55,44 +55,46 @@ export async function watchTreeInThread(root: string, listener: TreeWatchListene
   // `sync` requests waiting for their `synced`, by id; all resolved when the thread ends.
   const syncs = new Map<number, () => void>();
   let nextSync = 0;
-  const exited = new Promise<void>((resolve) => {
-    worker.once("exit", () => {
-      running = false;
-      for (const done of syncs.values()) done();
-      syncs.clear();
-      resolve();
-    });
-  });
   const fail = (error: Error): void => {
     if (ended) return;
     ended = true;
     settling = false;
     listener.failed(error);
   };
-  await new Promise<void>((ready) => {
-    worker.on("message", (message: WatchThreadMessage) => {
-      if (message.type === "ready") ready();
-      else if (message.type === "synced") {
-        syncs.get(message.id)?.();
-        syncs.delete(message.id);
-      } else if (ended) return;
-      else if (message.type === "changes") {
-        settling = message.settling;
-        for (const change of message.changes) listener.change(change);
-      } else {
-        fail(new Error(message.message));
-        ready();
-      }
-    });
-    worker.on("error", (error) => {
-      fail(new Error(`cannot watch \`${root}\`: the watch thread failed: ${error.message}`, { cause: error }));
-      ready();
-    });
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  // The thread's end, however it comes: pending syncs are released, and an end not asked for by `close` is a failure.
+  const exited = new Promise<void>((resolve) => {
     worker.once("exit", (code) => {
+      running = false;
+      for (const done of syncs.values()) done();
+      syncs.clear();
       if (closing === null) fail(new Error(`cannot watch \`${root}\`: the watch thread stopped (exit code ${code})`));
       ready();
+      resolve();
     });
   });
+  worker.on("message", (message: WatchThreadMessage) => {
+    if (message.type === "ready") ready();
+    else if (message.type === "synced") {
+      syncs.get(message.id)?.();
+      syncs.delete(message.id);
+    } else if (ended) return;
+    else if (message.type === "changes") {
+      settling = message.settling;
+      for (const change of message.changes) listener.change(change);
+    } else {
+      fail(new Error(message.message));
+      ready();
+    }
+  });
+  worker.on("error", (error) => {
+    fail(new Error(`cannot watch \`${root}\`: the watch thread failed: ${error.message}`, { cause: error }));
+    ready();
+  });
+  await started;
   return {
     close() {
       ended = true;
