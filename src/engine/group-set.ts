@@ -150,7 +150,7 @@ export class GroupSetPool {
     const words = this.#wordsOf(root);
     const plus = this.#wordsOf(transfer.plus);
     const minus = this.#wordsOf(transfer.minus);
-    for (let w = 0; w < Math.max(words.length, plus.length); w++) words[w] = ((words[w] ?? 0) | (plus[w] ?? 0)) & ~(minus[w] ?? 0);
+    for (let w = 0; w < Math.max(words.length, plus.length); w++) words[w] = (wordAt(words, w) | wordAt(plus, w)) & ~wordAt(minus, w);
     return this.#intern(words);
   }
 
@@ -225,8 +225,8 @@ export function countDifference(before: GroupSet, after: GroupSet, counts: { add
     const a = before.words;
     const b = after.words;
     for (let w = 0; w < Math.max(a.length, b.length); w++) {
-      const x = a[w] ?? 0;
-      const y = b[w] ?? 0;
+      const x = wordAt(a, w);
+      const y = wordAt(b, w);
       counts.added += bitCount(y & ~x);
       counts.removed += bitCount(x & ~y);
     }
@@ -256,8 +256,17 @@ function wordCount(t: Transfer, root: BitGroupSet): number {
 }
 
 function transferWord(t: Transfer, root: BitGroupSet, w: number): number {
-  if (t.over !== null) return t.over.words[w] ?? 0;
-  return ((root.words[w] ?? 0) | (t.plus.words[w] ?? 0)) & ~(t.minus.words[w] ?? 0);
+  if (t.over !== null) return wordAt(t.over.words, w);
+  return (wordAt(root.words, w) | wordAt(t.plus.words, w)) & ~wordAt(t.minus.words, w);
+}
+
+/**
+ * Word `w` of a set, 0 past its end (trailing empty words are dropped). Read
+ * with a bounds check, not `?? 0`: V8 optimizes an array read for the bounds
+ * it has seen, and a read past the end deoptimizes it.
+ */
+function wordAt(words: readonly number[], w: number): number {
+  return w < words.length ? (words[w] as number) : 0;
 }
 
 function bitCount(word: number): number {

@@ -103,6 +103,9 @@ describe("compileSteps and updateSteps", () => {
     expect(changes.yields).toBeGreaterThan(spec.files.length / STEP_SIZE);
     expect(changes.value).toEqual(compile(edited.value.files).changesSince(compiled));
     expect(edited.value.grantCountsSince(compiled)).toEqual(compile(edited.value.files).grantCountsSince(compiled));
+    // The counts visit every node of the shared trie, small subtrees included, and yield once per STEP_SIZE of them.
+    const counted = count(edited.value.grantCountsSinceSteps(compiled));
+    expect(counted.yields).toBe(Math.floor([...edited.value.directories()].length / STEP_SIZE));
   });
 
   it("leave the old index answering as before at every step, however updates interleave", () => {
