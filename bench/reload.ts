@@ -12,7 +12,7 @@
  * Bounded (every wait has a timeout) and cleans up its temporary tree.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
@@ -49,18 +49,37 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 /**
- * How long the event loop was held while a reload ran, two ways: how late a
- * 1 ms timer fired (wall clock, so it also counts the time the process was
- * not scheduled on a busy machine), and how much CPU time the process spent
- * between two ticks of that timer (the work that held the loop; over, since
- * GC helpers and the watch thread count too). Per-thread CPU time is not
- * used: Linux's `/proc/thread-self/schedstat` moves in scheduler ticks (4 ms
+ * How long this thread has waited, runnable, for a CPU since it started, in
+ * ms: the second field of Linux's `/proc/thread-self/schedstat` (run-queue
+ * delay, in ns, added each time the thread gets a CPU back, so it is exact
+ * when read by the running thread). Null where there is no such file.
+ */
+function runQueueWaitMs(): number | null {
+  try {
+    const waited = Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[1]);
+    return Number.isFinite(waited) ? waited / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How long the event loop was held while a reload ran, three ways: how late
+ * a 1 ms timer fired (wall clock, so it also counts the time the thread
+ * waited for a CPU on a busy machine); that lateness less the thread's
+ * run-queue delay over the same tick (`runQueueWaitMs`): what this thread
+ * itself held the loop for, running or blocked in a call, which is what a
+ * reload can be blamed for; and how much CPU time the process spent between
+ * two ticks (over: GC helpers, compiler threads and the watch thread count
+ * too). The thread's own CPU time is not used: the first field of
+ * `schedstat` moves only at context switches and scheduler ticks (4 ms
  * here), and Node 20 has no `process.threadCpuUsage`.
  */
 class LoopWatch {
   readonly #histogram = monitorEventLoopDelay({ resolution: 1 });
   #timer: NodeJS.Timeout | null = null;
   #lateMax = 0;
+  #ownMax: number | null = 0;
   #cpuMax = 0;
   #gcMax = 0;
   readonly #gc = new PerformanceObserver((list) => {
@@ -74,25 +93,31 @@ class LoopWatch {
     this.#lateMax = 0;
     this.#cpuMax = 0;
     this.#gcMax = 0;
+    let waited = runQueueWaitMs();
+    this.#ownMax = waited === null ? null : 0;
     let expected = performance.now() + 1;
     let cpu = process.cpuUsage();
     this.#timer = setInterval(() => {
       const now = performance.now();
       const spent = process.cpuUsage(cpu);
       cpu = process.cpuUsage();
-      this.#lateMax = Math.max(this.#lateMax, now - expected);
+      const late = now - expected;
+      this.#lateMax = Math.max(this.#lateMax, late);
+      const nowWaited = waited === null ? null : runQueueWaitMs();
+      if (waited !== null && nowWaited !== null && this.#ownMax !== null) this.#ownMax = Math.max(this.#ownMax, late - (nowWaited - waited));
+      waited = nowWaited;
       this.#cpuMax = Math.max(this.#cpuMax, (spent.user + spent.system) / 1000);
       expected = now + 1;
     }, 1);
   }
 
-  /** Longest block seen, ms: timer lateness, CPU time between ticks, the loop-delay histogram's maximum, and the longest GC. */
-  stop(): { lateMs: number; cpuMs: number; histogramMs: number; gcMs: number } {
+  /** Longest block seen, ms: timer lateness, the same less run-queue waits (null off Linux), CPU time between ticks, the loop-delay histogram's maximum, and the longest GC. */
+  stop(): Blocks {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     this.#histogram.disable();
     this.#gc.disconnect();
-    return { lateMs: this.#lateMax, cpuMs: this.#cpuMax, histogramMs: this.#histogram.max / 1e6, gcMs: this.#gcMax };
+    return { lateMs: this.#lateMax, ownMs: this.#ownMax, cpuMs: this.#cpuMax, histogramMs: this.#histogram.max / 1e6, gcMs: this.#gcMax };
   }
 }
 
@@ -107,6 +132,8 @@ interface Sample {
   readonly visibleMs: number;
   readonly reloadMs: number;
   readonly blockMs: number;
+  /** `blockMs` less the time the thread waited for a CPU; null off Linux. */
+  readonly ownBlockMs: number | null;
   readonly cpuBlockMs: number;
   readonly histogramMs: number;
   readonly gcMs: number;
@@ -130,8 +157,8 @@ async function timedEdit(handle: TreeHandle, target: string, text: string, renam
     const visibleMs = await visibleAfter(handle, before, start, 30_000);
     // Let the tail of the reload (history, events) run inside the watch window too.
     await sleep(50);
-    const { lateMs, cpuMs, histogramMs, gcMs } = loop.stop();
-    return { visibleMs, reloadMs, blockMs: lateMs, cpuBlockMs: cpuMs, histogramMs, gcMs, confirmed: confirm() };
+    const { lateMs, ownMs, cpuMs, histogramMs, gcMs } = loop.stop();
+    return { visibleMs, reloadMs, blockMs: lateMs, ownBlockMs: ownMs, cpuBlockMs: cpuMs, histogramMs, gcMs, confirmed: confirm() };
   } finally {
     loop.stop();
     handle.off("reload", onReload);
@@ -142,6 +169,7 @@ function report(name: string, samples: readonly Sample[]): Record<string, Summar
   const visible = summarize(samples.map((s) => s.visibleMs));
   const block = summarize(samples.map((s) => s.blockMs));
   const cpuBlock = summarize(samples.map((s) => s.cpuBlockMs));
+  const own = samples.every((s) => s.ownBlockMs !== null) ? summarize(samples.map((s) => s.ownBlockMs as number)) : null;
   const histogram = summarize(samples.map((s) => s.histogramMs));
   const reload = summarize(samples.map((s) => s.reloadMs));
   const gc = summarize(samples.map((s) => s.gcMs));
@@ -150,9 +178,10 @@ function report(name: string, samples: readonly Sample[]): Record<string, Summar
   console.log(`  loader reload           median ${fmt(reload.median, 1)} ms, max ${fmt(reload.max, 1)} ms`);
   console.log(`  longest block, CPU      median ${fmt(cpuBlock.median, 1)} ms, max ${fmt(cpuBlock.max, 1)} ms (process CPU time between two 1 ms ticks)`);
   console.log(`  longest block, wall     median ${fmt(block.median, 1)} ms, max ${fmt(block.max, 1)} ms (1 ms timer lateness; loop-delay histogram max ${fmt(histogram.max, 1)} ms)`);
+  if (own !== null) console.log(`  longest block, own      median ${fmt(own.median, 1)} ms, max ${fmt(own.max, 1)} ms (the wall block less the time this thread waited for a CPU: Linux run-queue delay)`);
   console.log(`  longest GC pause        median ${fmt(gc.median, 1)} ms, max ${fmt(gc.max, 1)} ms`);
-  console.log(`  each sample, visible / longest wall block / GC pause, ms: ${samples.map((x) => `${fmt(x.visibleMs, 0)}/${fmt(x.blockMs, 1)}/${fmt(x.gcMs, 1)}`).join(", ")}`);
-  return { visible, reload, cpuBlock, block, histogram, gc };
+  console.log(`  each sample, visible / longest wall block / own block / GC pause, ms: ${samples.map((x) => `${fmt(x.visibleMs, 0)}/${fmt(x.blockMs, 1)}/${x.ownBlockMs === null ? "-" : fmt(x.ownBlockMs, 1)}/${fmt(x.gcMs, 1)}`).join(", ")}`);
+  return { visible, reload, cpuBlock, block, ...(own === null ? {} : { own }), histogram, gc };
 }
 
 /**
@@ -162,14 +191,18 @@ function report(name: string, samples: readonly Sample[]): Record<string, Summar
  */
 function reportIdle(windows: readonly Blocks[]): Record<string, Summary> {
   const idleBlock = summarize(windows.map((w) => w.lateMs));
-  console.log(`  idle windows between samples (as long as each sample's, nothing reloading): longest block, wall median ${fmt(idleBlock.median, 1)} ms, max ${fmt(idleBlock.max, 1)} ms`);
-  console.log(`    each: ${windows.map((w) => fmt(w.lateMs, 1)).join(", ")}`);
-  return { idleBlock };
+  const idleOwn = windows.every((w) => w.ownMs !== null) ? summarize(windows.map((w) => w.ownMs as number)) : null;
+  console.log(`  idle windows between samples (as long as each sample's, nothing reloading): longest block, wall median ${fmt(idleBlock.median, 1)} ms, max ${fmt(idleBlock.max, 1)} ms` +
+    (idleOwn === null ? "" : `; own median ${fmt(idleOwn.median, 1)} ms, max ${fmt(idleOwn.max, 1)} ms`));
+  console.log(`    each, wall / own: ${windows.map((w) => `${fmt(w.lateMs, 1)}/${w.ownMs === null ? "-" : fmt(w.ownMs, 1)}`).join(", ")}`);
+  return { idleBlock, ...(idleOwn === null ? {} : { idleOwn }) };
 }
 
 /** The longest blocks one `LoopWatch` saw, in ms. */
 interface Blocks {
   readonly lateMs: number;
+  /** `lateMs` less run-queue waits, tick by tick; null off Linux. */
+  readonly ownMs: number | null;
   readonly cpuMs: number;
   readonly histogramMs: number;
   readonly gcMs: number;
@@ -279,7 +312,7 @@ async function main(): Promise<void> {
       return { target: join(root, dir, "access.rights"), text: rightsYaml({ ...file, WRITE: { override: [group] } }), group, dir };
     };
     const idle = await idleNoise(2000);
-    console.log(`idle (nothing reloading, 2 s): timer late up to ${fmt(idle.lateMs, 1)} ms, CPU between ticks up to ${fmt(idle.cpuMs, 1)} ms; load average ${loadavg().map((l) => fmt(l, 1)).join(" ")}`);
+    console.log(`idle (nothing reloading, 2 s): timer late up to ${fmt(idle.lateMs, 1)} ms (own ${idle.ownMs === null ? "-" : fmt(idle.ownMs, 1)} ms), CPU between ticks up to ${fmt(idle.cpuMs, 1)} ms; load average ${loadavg().map((l) => fmt(l, 1)).join(" ")}`);
     const samples: Sample[] = [];
     const oneFileIdle: Blocks[] = [];
     for (let s = 0; s < options.samples; s++) {
