@@ -3,7 +3,6 @@
  * `readTree` turns a directory into one: the same problems, the same
  * configuration handling, the same revision hash for the same files.
  */
-import { createHash } from "node:crypto";
 import type { Problem, RightsFile } from "../engine/index.js";
 import type { TreeConfig } from "./config.js";
 import { CONFIG_FILE, DEFAULT_CONFIG, parseConfig } from "./config.js";
@@ -11,9 +10,10 @@ import type { GitEntry, GitListing, RawEntry } from "./git-entries.js";
 import { entryProblem } from "./git-entries.js";
 import type { ParsedRights } from "./parse-rights.js";
 import { parseRights } from "./parse-rights.js";
-import { NOWHERE, compareStrings, problem, quote, sortProblems } from "./problems.js";
+import { NOWHERE, problem, quote, sortProblems } from "./problems.js";
 import type { TreeSnapshot } from "./read-tree.js";
 import { RIGHTS_FILE, checkDirName } from "./read-tree.js";
+import { fileDigest, revisionOf as treeRevisionOf } from "./revision.js";
 import type { FilePlaces } from "./rights-places.js";
 
 /** A tree read from a git revision: a `TreeSnapshot` plus the commit and every directory. */
@@ -95,7 +95,6 @@ export function gitSnapshot(
     problems.push(problem("missing_root_rights", RIGHTS_FILE, NOWHERE,
       `the tree root has no \`access.rights\` at revision ${quote(rev)}; create one (an empty file grants nothing)`));
   }
-  hashed.sort((a, b) => compareStrings(a[0], b[0]));
   return Object.freeze({
     files: Object.freeze(files),
     problems: Object.freeze(sortProblems(problems)),
@@ -135,12 +134,7 @@ function missingObject(path: string): Problem {
   return problem("unreadable", path, NOWHERE, `git has no object for ${quote(path)}; the repository may be partial or damaged`);
 }
 
-/** The hash `readTree` computes for the same files on disk: sha256 over each (path, bytes), length-prefixed, in path order. */
+/** The revision `readTree` computes for the same files on disk (`TreeRevision`). */
 function revisionOf(reads: readonly Hashed[]): string {
-  const hash = createHash("sha256");
-  for (const [rel, bytes, code] of reads) {
-    if (bytes === null) hash.update(`${rel}\0!${code}\0`);
-    else hash.update(`${rel}\0${bytes.length}\0`).update(bytes);
-  }
-  return hash.digest("hex").slice(0, 16);
+  return treeRevisionOf(reads.map(([path, bytes, code]) => [path, fileDigest(path, bytes, code)] as const));
 }

@@ -4,7 +4,6 @@
  * `treerights.yaml`, so a reload re-reads only what changed yet still judges
  * and hashes the whole tree exactly as `readTree` would.
  */
-import { createHash } from "node:crypto";
 import type { Problem, RightsFile } from "../engine/index.js";
 import type { ConfigRead, TreeConfig } from "./config.js";
 import { CONFIG_FILE, DEFAULT_CONFIG } from "./config.js";
@@ -13,8 +12,8 @@ import { RIGHTS_FILE_NAME } from "./parse-rights.js";
 import { compareStrings, hasErrors, NOWHERE, problem, sortProblems } from "./problems.js";
 import { checkDirName } from "./read-tree.js";
 import type { RightsFileRead, TreeSnapshot } from "./read-tree.js";
+import { fileDigest, TreeRevision } from "./revision.js";
 import type { FilePlaces } from "./rights-places.js";
-import { TimeSlicer } from "./tree-fs.js";
 
 /** One file as last read. Immutable: a re-read makes a new one. */
 export interface CachedFile {
@@ -25,8 +24,8 @@ export interface CachedFile {
   readonly places: FilePlaces | undefined;
   readonly problems: readonly Problem[];
   readonly hasErrors: boolean;
-  /** This file's part of the revision: `path \0 length \0 bytes`, or `path \0 ! code \0` when it could not be read. */
-  readonly segment: Buffer;
+  /** This file's part of the revision (`fileDigest`): sha256 over its path and bytes, or its path and why it could not be read. */
+  readonly digest: Buffer;
 }
 
 /**
@@ -44,7 +43,8 @@ export function cachedFile(path: string, read: RightsFileRead): CachedFile | nul
     file = null;
   }
   return Object.freeze({
-    path, file, places: read.places, problems: Object.freeze(problems), hasErrors: hasErrors(problems), segment: segmentOf(path, read.bytes, read.problems),
+    path, file, places: read.places, problems: Object.freeze(problems), hasErrors: hasErrors(problems),
+    digest: fileDigest(path, read.bytes, read.problems[0]?.code ?? ""),
   });
 }
 
@@ -56,17 +56,8 @@ export function isAtOrBelow(rel: string, dir: string): boolean {
 /** True when two reads of one path have the same bytes (both absent counts as the same). */
 export function sameContent(a: CachedFile | undefined, b: CachedFile | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return a === b || a.segment.equals(b.segment);
+  return a === b || a.digest.equals(b.digest);
 }
-
-// Keep in step with `readTree`'s revision framing.
-function segmentOf(path: string, bytes: Buffer | null, problems: readonly Problem[]): Buffer {
-  if (bytes === null) return Buffer.from(`${path}\0!${problems[0]?.code ?? ""}\0`);
-  return Buffer.concat([Buffer.from(`${path}\0${bytes.length}\0`), bytes]);
-}
-
-/** How many entries are hashed between two looks at the clock. */
-const HASH_STRIDE = 32;
 
 /**
  * Every rights file of a tree by relative path, with `treerights.yaml` and
@@ -77,14 +68,16 @@ export class RightsCache {
   /** What is never read: `.git`, `node_modules`, the caller's and the configuration's ignore globs. */
   readonly ignore: IgnoreMatcher;
   readonly #entries = new Map<string, CachedFile>();
-  /** Every path of `#entries` in code-unit order, the order the revision hashes them in. */
+  /** Every path of `#entries` in code-unit order. */
   readonly #sorted: string[] = [];
+  /** The revision of every entry and `treerights.yaml`, kept up to date entry by entry. */
+  readonly #revision = new TreeRevision();
   /** Paths whose entries have an error. */
   readonly #broken = new Set<string>();
   /** Paths whose entries have any problem. */
   readonly #noted = new Set<string>();
   /** `treerights.yaml` when the root has one. */
-  #config: { readonly read: ConfigRead; readonly segment: Buffer } | null = null;
+  #config: { readonly read: ConfigRead; readonly digest: Buffer } | null = null;
   /** Symbolic links and unreadable directories the walks found. */
   #walkProblems: readonly Problem[] = [];
   /** Set when the root is not a directory: then these are the only problems. */
@@ -113,6 +106,7 @@ export class RightsCache {
     const { path } = entry;
     if (!this.#entries.has(path)) this.#sorted.splice(this.#lowerBound(path), 0, path);
     this.#entries.set(path, entry);
+    this.#revision.set(path, entry.digest);
     this.#mark(this.#broken, path, entry.hasErrors);
     this.#mark(this.#noted, path, entry.problems.length > 0);
   }
@@ -121,6 +115,7 @@ export class RightsCache {
   delete(path: string): void {
     if (!this.#entries.delete(path)) return;
     this.#sorted.splice(this.#lowerBound(path), 1);
+    this.#revision.delete(path);
     this.#broken.delete(path);
     this.#noted.delete(path);
   }
@@ -140,12 +135,14 @@ export class RightsCache {
 
   /** What reading `treerights.yaml` gave. */
   setConfig(read: ConfigRead): void {
-    this.#config = read.found ? { read, segment: segmentOf(CONFIG_FILE, read.bytes, read.problems) } : null;
+    this.#config = read.found ? { read, digest: fileDigest(CONFIG_FILE, read.bytes, read.problems[0]?.code ?? "") } : null;
+    if (this.#config === null) this.#revision.delete(CONFIG_FILE);
+    else this.#revision.set(CONFIG_FILE, this.#config.digest);
   }
 
-  /** The bytes of `treerights.yaml` as they enter the revision, or null without one. */
-  get configSegment(): Buffer | null {
-    return this.#config?.segment ?? null;
+  /** The digest `treerights.yaml` enters the revision with, or null without one. */
+  get configDigest(): Buffer | null {
+    return this.#config?.digest ?? null;
   }
 
   /** The tree's configuration (the defaults without `treerights.yaml` or when it has errors). */
@@ -189,23 +186,9 @@ export class RightsCache {
     return sortProblems(all);
   }
 
-  /**
-   * The revision `readTree` computes for the same content: sha256 over every
-   * file's segment in path order (`treerights.yaml` among them), first 16 hex
-   * digits. Yields to the event loop between slices; the cache must not
-   * change meanwhile.
-   */
-  async revision(slicer = new TimeSlicer()): Promise<string> {
-    const hash = createHash("sha256");
-    const paths = this.#sorted;
-    const configAt = this.#config === null ? -1 : this.#lowerBound(CONFIG_FILE);
-    for (let i = 0; i <= paths.length; i++) {
-      if (i === configAt) hash.update((this.#config as { segment: Buffer }).segment);
-      if (i === paths.length) break;
-      hash.update((this.#entries.get(paths[i] as string) as CachedFile).segment);
-      if (i % HASH_STRIDE === HASH_STRIDE - 1 && slicer.due()) await slicer.pause();
-    }
-    return hash.digest("hex").slice(0, 16);
+  /** The revision `readTree` computes for the same content (`TreeRevision`): a few microseconds after a change of one file. */
+  get revision(): string {
+    return this.#revision.revision;
   }
 
   /** The cache as the snapshot `readTree` would have returned, for a full compile. */

@@ -108,7 +108,7 @@ export class IncrementalLoader {
   async load(batch: ChangeBatch | null): Promise<LoadOutcome> {
     const slicer = new TimeSlicer(RELOAD_SLICE_MS);
     const cache = await this.#read(batch, slicer);
-    const revision = await cache.revision(slicer);
+    const revision = cache.revision;
     if (cache.hasErrors) return { ok: false, revision, problems: cache.problems() };
     const delta = await this.#delta(cache, slicer);
     const previous = this.#index;
@@ -125,7 +125,7 @@ export class IncrementalLoader {
     }
     this.#stale.clear();
     this.#recompile = false;
-    this.#appliedConfig = cache.configSegment;
+    this.#appliedConfig = cache.configDigest;
     this.#index = built.index;
     return built;
   }
@@ -161,7 +161,7 @@ export class IncrementalLoader {
       delta.patterns ||= hasPatterns(now?.file) || hasPatterns(before?.file);
       if (path === RIGHTS_FILE_NAME) delta.rootPatterns = !samePatterns(before?.file, now?.file);
     }
-    const config = cache.configSegment;
+    const config = cache.configDigest;
     if (this.#index !== null && !(config === null ? this.#appliedConfig === null : this.#appliedConfig?.equals(config) === true)) {
       delta.changed.push(CONFIG_FILE);
     }

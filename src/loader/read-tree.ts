@@ -2,7 +2,6 @@
  * Reading a rights tree from disk without compiling it: every `access.rights`
  * found, parsed and checked, every problem collected, and a content revision.
  */
-import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { Problem, RightsFile } from "../engine/index.js";
 import { PathError, TreeRightsError, normalizePath } from "../engine/index.js";
@@ -12,7 +11,8 @@ import { ignoreMatcher } from "./ignore.js";
 import { RIGHTS_FILE_NAME, dirOf } from "./parse-rights.js";
 import type { RightsFileRead } from "./read-rights-file.js";
 import { readRights } from "./read-rights-file.js";
-import { NOWHERE, compareStrings, problem, quote, sortProblems } from "./problems.js";
+import { NOWHERE, problem, quote, sortProblems } from "./problems.js";
+import { fileDigest, revisionOf } from "./revision.js";
 import type { FilePlaces, TreePlaces } from "./rights-places.js";
 import type { TreeFs } from "./tree-fs.js";
 import { TimeSlicer, nodeFs } from "./tree-fs.js";
@@ -32,8 +32,9 @@ export interface TreeSnapshot {
   /** Errors and warnings from every file, sorted by file, line and column. */
   readonly problems: readonly Problem[];
   /**
-   * sha256 (first 16 hex digits) over the path and bytes of every rights file
-   * found, problems or not, and of `treerights.yaml` when there is one, in path order.
+   * A content hash (16 hex digits, `TreeRevision`) of the path and bytes of
+   * every rights file found, problems or not, and of `treerights.yaml` when
+   * there is one.
    */
   readonly revision: string;
   /** Relative paths of every `access.rights` found, sorted. */
@@ -70,14 +71,14 @@ export async function readTreeWith(fs: TreeFs, root: string, options: LoadOption
   const files: RightsFile[] = [];
   const found: string[] = [];
   const places = new Map<string, FilePlaces>();
-  const hashed: [string, Hashed][] = configRead.found ? [[CONFIG_FILE, { bytes: configRead.bytes, problems: [...configRead.problems] }]] : [];
+  const hashed: [string, Buffer][] = configRead.found ? [[CONFIG_FILE, fileDigest(CONFIG_FILE, configRead.bytes, configRead.problems[0]?.code ?? "")]] : [];
   for (const rel of walk.rightsPaths) {
     const read = readRights(root, rel, walk.regular.has(rel), fs);
     if (slicer.due()) await slicer.pause();
     // Gone between the walk and the read: the tree is changing, and it is read as it now is.
     if (read.bytes === null && read.file === null && read.problems.length === 0) continue;
     found.push(rel);
-    hashed.push([rel, read]);
+    hashed.push([rel, fileDigest(rel, read.bytes, read.problems[0]?.code ?? "")]);
     problems.push(...read.problems);
     const unaddressable = checkDirName(rel);
     if (unaddressable !== null) problems.push(unaddressable);
@@ -132,35 +133,16 @@ function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? "error";
 }
 
-/** What the revision hashes of one file: its bytes, or the problem that kept it from being read. */
-interface Hashed {
-  readonly bytes: Buffer | null;
-  readonly problems: readonly Problem[];
-}
-
 function snapshot(
-  files: RightsFile[], problems: Problem[], rightsPaths: string[], hashed: [string, Hashed][], places: TreePlaces, config?: TreeConfig,
+  files: RightsFile[], problems: Problem[], rightsPaths: string[], hashed: [string, Buffer][], places: TreePlaces, config?: TreeConfig,
 ): TreeSnapshot {
   return Object.freeze({
     files: Object.freeze(files),
     problems: Object.freeze(sortProblems(problems)),
-    revision: revisionOf(hashed.sort((a, b) => compareStrings(a[0], b[0]))),
+    revision: revisionOf(hashed),
     rightsPaths: Object.freeze(rightsPaths),
     places,
     ...(config === undefined ? {} : { config }),
   });
 }
 
-/**
- * sha256 over each (path, bytes) in path order, length-prefixed so no two
- * trees collide by shifting bytes between files; a file that could not be
- * read counts by its path and first problem code.
- */
-function revisionOf(reads: readonly [string, Hashed][]): string {
-  const hash = createHash("sha256");
-  for (const [rel, read] of reads) {
-    if (read.bytes === null) hash.update(`${rel}\0!${read.problems[0]?.code ?? ""}\0`);
-    else hash.update(`${rel}\0${read.bytes.length}\0`).update(read.bytes);
-  }
-  return hash.digest("hex").slice(0, 16);
-}

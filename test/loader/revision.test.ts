@@ -1,0 +1,72 @@
+/** The tree revision: one content hash however the files arrive, kept up to date file by file. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fileDigest, revisionOf, TreeRevision } from "../../src/loader/revision.js";
+
+const pathArb = fc.array(fc.constantFrom("a", "b", "plant", "north", "é", "x y"), { minLength: 0, maxLength: 3 })
+  .map((dirs) => [...dirs, "access.rights"].join("/"));
+const bytesArb = fc.uint8Array({ maxLength: 24 });
+
+/** Edits of a tree: set a path's bytes (null: unreadable) or remove it. */
+const editsArb = fc.array(fc.tuple(pathArb, fc.option(bytesArb), fc.boolean()), { maxLength: 40 });
+
+describe("TreeRevision", () => {
+  it("after any sequence of edits equals the revision of the final files computed from scratch, in any order", () => {
+    fc.assert(
+      fc.property(editsArb, fc.nat(), (edits, shift) => {
+        const live = new TreeRevision();
+        const final = new Map<string, Buffer>();
+        for (const [path, bytes, remove] of edits) {
+          if (remove) {
+            live.delete(path);
+            final.delete(path);
+          } else {
+            const digest = fileDigest(path, bytes === null ? null : Buffer.from(bytes), bytes === null ? "unreadable" : "");
+            live.set(path, digest);
+            final.set(path, digest);
+          }
+          // Reading the revision midway must not change what it becomes.
+          if (path.length % 2 === 0) expect(live.revision).toMatch(/^[0-9a-f]{16}$/);
+        }
+        const entries = [...final];
+        const rotated = [...entries.slice(shift % (entries.length || 1)), ...entries.slice(0, shift % (entries.length || 1))];
+        expect(live.revision).toBe(revisionOf(entries));
+        expect(live.revision).toBe(revisionOf(rotated.reverse()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("tells apart trees that differ in one byte, a path, framing, or an unreadable file", () => {
+    const one = (path: string, bytes: string | null, code = ""): string =>
+      revisionOf([[path, fileDigest(path, bytes === null ? null : Buffer.from(bytes), code)]]);
+    const base = one("access.rights", "READ:\n  override: [ops]\n");
+    const seen = new Set([
+      base,
+      one("access.rights", "READ:\n  override: [opz]\n"),
+      one("plant/access.rights", "READ:\n  override: [ops]\n"),
+      one("access.rights", null, "unreadable"),
+      one("access.rights", null, "symlink"),
+      one("access.rights", ""),
+      revisionOf([]),
+      // The same bytes split differently between two files.
+      revisionOf([["a/access.rights", fileDigest("a/access.rights", Buffer.from("ab"), "")], ["b/access.rights", fileDigest("b/access.rights", Buffer.from("c"), "")]]),
+      revisionOf([["a/access.rights", fileDigest("a/access.rights", Buffer.from("a"), "")], ["b/access.rights", fileDigest("b/access.rights", Buffer.from("bc"), "")]]),
+    ]);
+    expect(seen.size).toBe(9);
+    expect(one("access.rights", "READ:\n  override: [ops]\n")).toBe(base);
+  });
+
+  it("returns to the same revision when an edit is undone, and counts a removed path only once", () => {
+    const live = new TreeRevision();
+    const a = fileDigest("access.rights", Buffer.from("x"), "");
+    live.set("access.rights", a);
+    const before = live.revision;
+    live.set("plant/access.rights", fileDigest("plant/access.rights", Buffer.from("y"), ""));
+    expect(live.revision).not.toBe(before);
+    live.delete("plant/access.rights");
+    live.delete("plant/access.rights");
+    expect(live.revision).toBe(before);
+    expect(live.get("access.rights")).toBe(a);
+  });
+});
