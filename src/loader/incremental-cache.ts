@@ -4,7 +4,7 @@
  * `treerights.yaml`, so a reload re-reads only what changed yet still judges
  * and hashes the whole tree exactly as `readTree` would.
  */
-import type { Problem, RightsFile } from "../engine/index.js";
+import type { Problem, RightsFile, Steps } from "../engine/index.js";
 import type { ConfigRead, TreeConfig } from "./config.js";
 import { CONFIG_FILE, DEFAULT_CONFIG } from "./config.js";
 import type { IgnoreMatcher } from "./ignore.js";
@@ -186,9 +186,13 @@ export class RightsCache {
     return sortProblems(all);
   }
 
-  /** The revision `readTree` computes for the same content (`TreeRevision`): a few microseconds after a change of one file. */
-  get revision(): string {
-    return this.#revision.revision;
+  /**
+   * The revision `readTree` computes for the same content (`TreeRevision`),
+   * in steps: one bucket's rehash after a change of one file, every bucket's
+   * after a full read.
+   */
+  revisionSteps(): Steps<string> {
+    return this.#revision.revisionSteps();
   }
 
   /** The cache as the snapshot `readTree` would have returned, for a full compile. */

@@ -108,7 +108,7 @@ export class IncrementalLoader {
   async load(batch: ChangeBatch | null): Promise<LoadOutcome> {
     const slicer = new TimeSlicer(RELOAD_SLICE_MS);
     const cache = await this.#read(batch, slicer);
-    const revision = cache.revision;
+    const revision = await slicer.run(cache.revisionSteps());
     if (cache.hasErrors) return { ok: false, revision, problems: cache.problems() };
     const delta = await this.#delta(cache, slicer);
     const previous = this.#index;

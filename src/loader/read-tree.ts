@@ -12,7 +12,7 @@ import { RIGHTS_FILE_NAME, dirOf } from "./parse-rights.js";
 import type { RightsFileRead } from "./read-rights-file.js";
 import { readRights } from "./read-rights-file.js";
 import { NOWHERE, problem, quote, sortProblems } from "./problems.js";
-import { fileDigest, revisionOf } from "./revision.js";
+import { fileDigest, revisionOf, revisionOfSteps } from "./revision.js";
 import type { FilePlaces, TreePlaces } from "./rights-places.js";
 import type { TreeFs } from "./tree-fs.js";
 import { TimeSlicer, nodeFs } from "./tree-fs.js";
@@ -61,7 +61,7 @@ export async function readTree(root: string, options: LoadOptions = {}): Promise
 export async function readTreeWith(fs: TreeFs, root: string, options: LoadOptions = {}): Promise<TreeSnapshot> {
   ignoreMatcher(options.ignore); // throws `invalid_option` before anything is read
   const rootProblem = await checkRoot(root);
-  if (rootProblem !== null) return snapshot([], [rootProblem], [], [], new Map());
+  if (rootProblem !== null) return snapshot([], [rootProblem], [], revisionOf([]), new Map());
 
   const slicer = new TimeSlicer();
   const configRead = readConfig(root, fs);
@@ -91,7 +91,7 @@ export async function readTreeWith(fs: TreeFs, root: string, options: LoadOption
     problems.push(problem("missing_root_rights", RIGHTS_FILE, NOWHERE,
       "the tree root has no `access.rights`; create one (an empty file grants nothing)"));
   }
-  return snapshot(files, problems, found, hashed, places, config);
+  return snapshot(files, problems, found, await slicer.run(revisionOfSteps(hashed)), places, config);
 }
 
 /**
@@ -134,12 +134,12 @@ function errorCode(err: unknown): string {
 }
 
 function snapshot(
-  files: RightsFile[], problems: Problem[], rightsPaths: string[], hashed: [string, Buffer][], places: TreePlaces, config?: TreeConfig,
+  files: RightsFile[], problems: Problem[], rightsPaths: string[], revision: string, places: TreePlaces, config?: TreeConfig,
 ): TreeSnapshot {
   return Object.freeze({
     files: Object.freeze(files),
     problems: Object.freeze(sortProblems(problems)),
-    revision: revisionOf(hashed),
+    revision,
     rightsPaths: Object.freeze(rightsPaths),
     places,
     ...(config === undefined ? {} : { config }),

@@ -15,10 +15,15 @@
  * files were added in.
  */
 import { createHash } from "node:crypto";
+import type { Steps } from "../engine/index.js";
+import { runSteps } from "../engine/index.js";
 import { compareStrings } from "./problems.js";
 
 /** Buckets of the top-level hash: the top rehashes at most this many 32-byte digests per change. */
 const BUCKETS = 1024;
+
+/** Buckets rehashed between two yields of `revisionSteps` (about 10 files each at 10,000 files). */
+const BUCKETS_PER_STEP = 16;
 
 /** What one file contributes: sha256 over `path \0 length \0 bytes`, or `path \0 ! code \0` when it could not be read. */
 export function fileDigest(path: string, bytes: Uint8Array | null, problemCode: string): Buffer {
@@ -30,9 +35,14 @@ export function fileDigest(path: string, bytes: Uint8Array | null, problemCode: 
 
 /** The revision of a tree whose files have these digests, by path. */
 export function revisionOf(digests: Iterable<readonly [string, Buffer]>): string {
+  return runSteps(revisionOfSteps(digests));
+}
+
+/** `revisionOf` in steps. */
+export function* revisionOfSteps(digests: Iterable<readonly [string, Buffer]>): Steps<string> {
   const revision = new TreeRevision();
   for (const [path, digest] of digests) revision.set(path, digest);
-  return revision.revision;
+  return yield* revision.revisionSteps();
 }
 
 /** A tree's revision, updated file by file. */
@@ -70,17 +80,37 @@ export class TreeRevision {
     return this.#buckets[bucketOf(path)]?.get(path);
   }
 
-  /** The revision: 16 hex digits. */
+  /** The revision: 16 hex digits. After changes to many files (a full load), prefer `revisionSteps`. */
   get revision(): string {
-    if (this.#revision !== null) return this.#revision;
-    for (const b of this.#dirty) this.#bucketDigests[b] = bucketDigest(this.#buckets[b]);
-    this.#dirty.clear();
-    const top = createHash("sha256").update(`treerights revision\0${this.#count}\0`);
-    for (let b = 0; b < BUCKETS; b++) {
-      const digest = this.#bucketDigests[b];
-      if (digest !== null && digest !== undefined) top.update(`${b}\0`).update(digest);
+    return runSteps(this.revisionSteps());
+  }
+
+  /**
+   * The revision, rehashing the buckets changed since it was last computed
+   * `BUCKETS_PER_STEP` at a time: after a full load that is every bucket
+   * (about 20 ms at 10,000 files), after one file's change one bucket.
+   */
+  *revisionSteps(): Steps<string> {
+    // A change between two steps leaves its bucket dirty again: go round until none did.
+    while (this.#revision === null) {
+      const dirty = [...this.#dirty];
+      this.#dirty.clear();
+      for (let i = 0; i < dirty.length; i++) {
+        if (i > 0 && i % BUCKETS_PER_STEP === 0) yield;
+        const b = dirty[i] as number;
+        this.#bucketDigests[b] = bucketDigest(this.#buckets[b]);
+      }
+      const top = createHash("sha256").update(`treerights revision\0${this.#count}\0`);
+      for (let b = 0; b < BUCKETS; b++) {
+        const digest = this.#bucketDigests[b];
+        if (digest !== null && digest !== undefined) top.update(`${b}\0`).update(digest);
+      }
+      const revision = top.digest("hex").slice(0, 16);
+      if (this.#dirty.size === 0) {
+        this.#revision = revision;
+        return revision;
+      }
     }
-    this.#revision = top.digest("hex").slice(0, 16);
     return this.#revision;
   }
 

@@ -1,7 +1,8 @@
 /** The tree revision: one content hash however the files arrive, kept up to date file by file. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fileDigest, revisionOf, TreeRevision } from "../../src/loader/revision.js";
+import { runSteps } from "../../src/engine/index.js";
+import { fileDigest, revisionOf, revisionOfSteps, TreeRevision } from "../../src/loader/revision.js";
 
 const pathArb = fc.array(fc.constantFrom("a", "b", "plant", "north", "é", "x y"), { minLength: 0, maxLength: 3 })
   .map((dirs) => [...dirs, "access.rights"].join("/"));
@@ -68,5 +69,32 @@ describe("TreeRevision", () => {
     live.delete("plant/access.rights");
     expect(live.revision).toBe(before);
     expect(live.get("access.rights")).toBe(a);
+  });
+
+  it("rehashes a full tree in many steps, one changed file in one, and goes round again when a file changes between steps", () => {
+    const digests = Array.from({ length: 5_000 }, (_, i) => [`d${i}/access.rights`, fileDigest(`d${i}/access.rights`, Buffer.from(String(i)), "")] as const);
+    const live = new TreeRevision();
+    for (const [path, digest] of digests) live.set(path, digest);
+    const steps = live.revisionSteps();
+    let yields = 0;
+    // Change one file after the first step: its bucket may already be hashed, so the result must still include it.
+    const changed = fileDigest("d7/access.rights", Buffer.from("changed"), "");
+    let result: string | undefined;
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done === true) {
+        result = step.value;
+        break;
+      }
+      if (++yields === 1) live.set("d7/access.rights", changed);
+    }
+    // 5,000 files fill nearly every one of the 1,024 buckets: dozens of steps of 16.
+    expect(yields).toBeGreaterThan(50);
+    const expected = revisionOf(digests.map(([p, d]) => [p, p === "d7/access.rights" ? changed : d] as const));
+    expect(result).toBe(expected);
+    expect(runSteps(revisionOfSteps(digests))).not.toBe(expected);
+    // One more change: one bucket to rehash, no yield.
+    live.set("d8/access.rights", fileDigest("d8/access.rights", Buffer.from("again"), ""));
+    const again = live.revisionSteps();
+    expect(again.next().done).toBe(true);
   });
 });
