@@ -109,7 +109,8 @@ export async function benchReload(openTree: OpenTree, root: string, spec: TreeSp
 /**
  * Resolves at the first moment the handle answers with another revision: on
  * the `reload` event (emitted right after the swap), or by a poll every
- * `pollMs` in case a swap happens without one. Rejects after `timeoutMs`.
+ * `pollMs` in case a swap happens without one. Rejects after `timeoutMs`,
+ * with the watcher's state and the last rejected reload, if any.
  */
 export function waitForRevision(handle: TreeHandle, before: string, timeoutMs: number, pollMs = 2): Promise<ReloadEvent | null> {
   return new Promise((resolve, reject) => {
@@ -128,7 +129,11 @@ export function waitForRevision(handle: TreeHandle, before: string, timeoutMs: n
     const timer = setTimeout(() => {
       clearInterval(poll);
       handle.off("reload", onReload);
-      reject(new Error(`change not visible after ${timeoutMs} ms`));
+      // Say why, when the handle knows: a watcher out of inotify watches (two big trees watched at once) or a rejected tree.
+      const { watch, rejected } = handle.status;
+      const why = [watch.state === "failed" ? `watch failed: ${watch.error ?? "unknown"}` : `watch ${watch.state}`,
+        ...(rejected === null ? [] : [`last reload rejected: ${rejected.problems[0]?.message ?? "no problem listed"}`])];
+      reject(new Error(`change not visible after ${timeoutMs} ms (${why.join("; ")})`));
     }, timeoutMs);
     handle.on("reload", onReload);
   });
