@@ -1,6 +1,6 @@
 /**
  * The per-file state of a live tree: every `access.rights` as last read (its
- * parsed file, its problems, and its bytes as they enter the revision), plus
+ * parsed file, its problems, and the digest it enters the revision with), plus
  * `treerights.yaml`, so a reload re-reads only what changed yet still judges
  * and hashes the whole tree exactly as `readTree` would.
  */
@@ -31,7 +31,7 @@ export interface CachedFile {
 /**
  * The cache entry for what reading the rights file `path` gave, or null when
  * the file is gone. Mirrors `readTree`: a directory no tree path can name is
- * an error, and the revision hashes the same bytes in the same framing.
+ * an error, and the file's digest is the one `readTree` enters in the revision.
  */
 export function cachedFile(path: string, read: RightsFileRead): CachedFile | null {
   if (read.bytes === null && read.file === null && read.problems.length === 0) return null;
@@ -53,7 +53,7 @@ export function isAtOrBelow(rel: string, dir: string): boolean {
   return dir === "" || rel === dir || (rel.startsWith(dir) && rel[dir.length] === "/");
 }
 
-/** True when two reads of one path have the same bytes (both absent counts as the same). */
+/** True when two reads of one path have the same content: equal digests (both absent counts as the same). */
 export function sameContent(a: CachedFile | undefined, b: CachedFile | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a === b || a.digest.equals(b.digest);

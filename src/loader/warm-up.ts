@@ -1,6 +1,6 @@
 /**
- * `warmReloadPaths`: the engine work of two reloads, done once on a freshly
- * loaded index and thrown away. V8 optimizes the engine's code during the
+ * `warmReloadPaths`: the engine work of a few reloads (a root-file and a
+ * one-file edit, twice), done on a freshly loaded index and thrown away. V8 optimizes the engine's code during the
  * initial compile; a reload then takes paths that compile never took (an
  * update of a subtree, new root sets, grant counts over shared subtrees).
  * Their first use deoptimizes that code ("insufficient type feedback") and

@@ -87,8 +87,9 @@ describe("TreeRevision", () => {
       }
       if (++yields === 1) live.set("d7/access.rights", changed);
     }
-    // 5,000 files fill nearly every one of the 1,024 buckets: dozens of steps of 16.
-    expect(yields).toBeGreaterThan(50);
+    // A step rehashes whole buckets until 256 files are done: 5,000 files in 17 to 20 steps.
+    expect(yields).toBeGreaterThanOrEqual(Math.floor(5_000 / 300));
+    expect(yields).toBeLessThanOrEqual(Math.ceil(5_000 / 256));
     const expected = revisionOf(digests.map(([p, d]) => [p, p === "d7/access.rights" ? changed : d] as const));
     expect(result).toBe(expected);
     expect(runSteps(revisionOfSteps(digests))).not.toBe(expected);
@@ -96,5 +97,34 @@ describe("TreeRevision", () => {
     live.set("d8/access.rights", fileDigest("d8/access.rights", Buffer.from("again"), ""));
     const again = live.revisionSteps();
     expect(again.next().done).toBe(true);
+  });
+
+  it("leaves nothing stale when its steps are stopped midway or two of them overlap", () => {
+    const digests = Array.from({ length: 3_000 }, (_, i) => [`s${i}/access.rights`, fileDigest(`s${i}/access.rights`, Buffer.from(`x${i}`), "")] as const);
+    const expected = revisionOf(digests);
+    const stopped = new TreeRevision();
+    for (const [path, digest] of digests) stopped.set(path, digest);
+    const steps = stopped.revisionSteps();
+    steps.next();
+    steps.next();
+    steps.return("abandoned");
+    expect(stopped.revision).toBe(expected);
+
+    const overlapped = new TreeRevision();
+    for (const [path, digest] of digests) overlapped.set(path, digest);
+    const first = overlapped.revisionSteps();
+    first.next();
+    // A second reader runs to the end while the first is paused; then the first finishes.
+    expect(overlapped.revision).toBe(expected);
+    expect(runSteps(first)).toBe(expected);
+  });
+
+  it("enters files in steps too when computing a revision from scratch", () => {
+    const digests = Array.from({ length: 2_000 }, (_, i) => [`e${i}/access.rights`, fileDigest(`e${i}/access.rights`, Buffer.from("e"), "")] as const);
+    const steps = revisionOfSteps(digests);
+    let yields = 0;
+    for (let step = steps.next(); step.done !== true; step = steps.next()) yields++;
+    // 2,000 files entered (7 yields) and rehashed (about 7 more).
+    expect(yields).toBeGreaterThanOrEqual(12);
   });
 });
