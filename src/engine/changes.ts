@@ -1,10 +1,10 @@
 /** Effective changes between two indexes, in time proportional to what changed. */
-import type { BitGroupSet, GroupSet } from "./group-set.js";
+import type { BitGroupSet, GroupSet, Transfer } from "./group-set.js";
 import { compareCodeUnits, countDifference, countTransferDifference } from "./group-set.js";
 import { formatPath } from "./path.js";
 import type { Steps } from "./steps.js";
 import { STEP_SIZE } from "./steps.js";
-import type { TrieNode } from "./trie.js";
+import type { Census, TrieNode } from "./trie.js";
 import type { Access, EffectiveChange, GrantCounts } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
 
@@ -28,9 +28,16 @@ export interface Side {
 interface PairVisitor {
   /** One directory's nodes on both sides (`undefined` where it is not indexed) and the pair, to spell its path from. */
   pair(a: TrieNode | undefined, b: TrieNode | undefined, pair: Pair): void;
-  /** Whether shared subtrees are walked (through `shared`) rather than skipped, when the roots' sets differ. */
+  /** Whether subtrees both tries share are visited (through `shared`) rather than skipped, when the roots' sets differ. */
   readonly walksShared: boolean;
-  shared(node: TrieNode): void;
+  /** A subtree both tries share, whole: in steps, paced by `pace`. */
+  shared(node: TrieNode, pace: Pace): Steps<void>;
+}
+
+/** Work done so far in one walk, and when the next yield is due: one count paces pairs, shared nodes and merged censuses. */
+interface Pace {
+  work: number;
+  next: number;
 }
 
 /** A pair of nodes met by `walkPairs`, with the way back up to spell its path. */
@@ -49,26 +56,70 @@ interface Pair {
 function* walkPairs(from: Side, to: Side, visitor: PairVisitor): Steps<void> {
   const skipShared = sameSet(from.sets.read, to.sets.read) && sameSet(from.sets.write, to.sets.write);
   const stack: Pair[] = [{ a: from.root, b: to.root, up: null }];
-  // Shared subtrees are walked node by node with no object per node; one count of visits (pairs and shared nodes) paces the steps.
-  const shared: TrieNode[] = [];
-  let visited = 0;
+  const pace: Pace = { work: 0, next: STEP_SIZE };
   for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
     const { a, b } = pair;
     if (a === b && skipShared) continue;
     if (a === b && a !== undefined && visitor.walksShared) {
-      for (let node: TrieNode | undefined = a; node !== undefined; node = shared.pop()) {
-        if (++visited % STEP_SIZE === 0) yield;
-        visitor.shared(node);
-        for (const child of node.slots ?? []) if (child !== undefined) shared.push(child);
-      }
+      yield* visitor.shared(a, pace);
       continue;
     }
-    if (++visited % STEP_SIZE === 0) yield;
+    if (++pace.work >= pace.next) {
+      pace.next = pace.work + STEP_SIZE;
+      yield;
+    }
     visitor.pair(a, b, pair);
     // Table order: the changes are sorted at the end, and counts need no order.
     for (const child of a?.slots ?? []) if (child !== undefined) stack.push({ a: child, b: b?.get(child.name), up: pair });
     for (const child of b?.slots ?? []) if (child !== undefined && a?.get(child.name) === undefined) stack.push({ a: undefined, b: child, up: pair });
   }
+}
+
+/** Subtrees at least this big keep their census on their top node. */
+export const CENSUS_MIN = 64;
+
+/**
+ * The census of `node`'s subtree: kept on the node when it has one, else
+ * counted (merging the censuses kept below) and kept when the subtree has at
+ * least `CENSUS_MIN` directories. The first count of a tree visits every
+ * node; later ones only the nodes made since (an update's new paths), so a
+ * change to the root's levels counts its grants in time proportional to the
+ * distinct transfers, not the directories.
+ */
+function* censusOf(node: TrieNode, pace: Pace): Steps<Census> {
+  if (node.census !== undefined) return node.census;
+  const read = new Map<Transfer, number>();
+  const write = new Map<Transfer, number>();
+  tally(read, node.read, 1);
+  tally(write, node.write, 1);
+  let size = 1;
+  for (const child of node.slots ?? []) {
+    if (child === undefined) continue;
+    if (++pace.work >= pace.next) {
+      pace.next = pace.work + STEP_SIZE;
+      yield;
+    }
+    if (child.slots === null) {
+      // A leaf: no census of its own.
+      tally(read, child.read, 1);
+      tally(write, child.write, 1);
+      size++;
+      continue;
+    }
+    const below = yield* censusOf(child, pace);
+    for (const [transfer, n] of below.read) tally(read, transfer, n);
+    for (const [transfer, n] of below.write) tally(write, transfer, n);
+    // Merging is work too: a kept census may list hundreds of transfers.
+    pace.work += (below.read.size + below.write.size) >> 3;
+    size += below.size;
+  }
+  const census: Census = { read, write, size };
+  if (size >= CENSUS_MIN) node.census = census;
+  return census;
+}
+
+function tally(counts: Map<Transfer, number>, transfer: Transfer, n: number): void {
+  counts.set(transfer, (counts.get(transfer) ?? 0) + n);
 }
 
 function spell(pair: Pair): string[] {
@@ -95,8 +146,8 @@ class ChangeLister implements PairVisitor {
     }
   }
 
-  shared(): void {
-    // Never called: `walksShared` is false, and a shared subtree's sets change only where `effectiveChanges` lists them by pair.
+  *shared(): Steps<void> {
+    // Never called: `walksShared` is false, so shared subtrees are listed pair by pair (each directory needs its path).
   }
 }
 
@@ -131,10 +182,22 @@ class GrantCounter implements PairVisitor {
     }
   }
 
-  shared(node: TrieNode): void {
-    // A shared node keeps its transfers: only the roots' sets differ.
-    countTransferDifference(node.read, this.from.sets.read, node.read, this.to.sets.read, this.counts);
-    countTransferDifference(node.write, this.from.sets.write, node.write, this.to.sets.write, this.counts);
+  *shared(node: TrieNode, pace: Pace): Steps<void> {
+    // A shared subtree keeps its transfers, only the roots' sets differ: each distinct transfer counts once, times its directories.
+    const census = yield* censusOf(node, pace);
+    for (const [transfer, n] of census.read) this.#addTimes(transfer, this.from.sets.read, this.to.sets.read, n);
+    for (const [transfer, n] of census.write) this.#addTimes(transfer, this.from.sets.write, this.to.sets.write, n);
+  }
+
+  readonly #one = { added: 0, removed: 0 };
+
+  #addTimes(transfer: Transfer, rootA: BitGroupSet, rootB: BitGroupSet, n: number): void {
+    const one = this.#one;
+    one.added = 0;
+    one.removed = 0;
+    countTransferDifference(transfer, rootA, transfer, rootB, one);
+    this.counts.added += n * one.added;
+    this.counts.removed += n * one.removed;
   }
 }
 

@@ -24,6 +24,18 @@ export interface ScopedRule {
 const NO_RULES: readonly ScopedRule[] = Object.freeze([]);
 
 /**
+ * The transfers of a subtree's directories (its top included), counted per
+ * level: all a subtree shared by two indexes adds to their grant counts,
+ * whatever their roots' sets are (see `grantCounts`).
+ */
+export interface Census {
+  readonly read: ReadonlyMap<Transfer, number>;
+  readonly write: ReadonlyMap<Transfer, number>;
+  /** Directories in the subtree. */
+  readonly size: number;
+}
+
+/**
  * A directory that holds a rights file, or an ancestor of one.
  * INVARIANT: every ancestor of an indexed directory is indexed, and a path
  * whose deepest indexed directory has an empty `scope` has that directory's
@@ -52,6 +64,12 @@ export class TrieNode {
   readonly hash: number;
   /** Number of segments in this directory's path (0 for the root). */
   readonly depth: number;
+  /**
+   * This subtree's census, once a grant count has needed it; kept only for
+   * subtrees of at least `CENSUS_MIN` directories. A cache: a finished
+   * node's subtree never changes, and a copy (`copy`) starts without one.
+   */
+  census: Census | undefined = undefined;
 
   constructor(name: string, depth: number, inherited: Transfer) {
     this.name = name;

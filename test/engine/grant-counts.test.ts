@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compile } from "../../src/engine/index.js";
-import type { EffectiveChange, RightsIndex } from "../../src/engine/index.js";
+import type { EffectiveChange, RightsFile, RightsIndex } from "../../src/engine/index.js";
+import { generateTree } from "../../bench/workload.js";
 import { treeArb } from "../support/arbitraries.js";
 
 /** What `grantCountsSince` must give: the sizes of the lists `changesSince` gives. */
@@ -36,6 +37,41 @@ describe("grantCountsSince", () => {
         index = next;
       }
     }), { numRuns: 200 });
+  });
+
+  test("counts what changesSince lists over generated trees large enough to keep censuses, across sequences of root and one-file edits", () => {
+    // Kinds of edit: the root's READ or WRITE (every set below may change), one file's level, one file removed.
+    const editArb = fc.tuple(fc.constantFrom("root-read", "root-write", "file", "remove"), fc.nat(), fc.constantFrom("ops", "team-3", "fresh-a", "fresh-b"));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 50 }), fc.array(editArb, { minLength: 2, maxLength: 7 }), (seed, edits) => {
+      const spec = generateTree({ dirs: 2_000, seed });
+      const history: RightsIndex[] = [compile(spec.files)];
+      let files = new Map(spec.files.map((f) => [f.dir, f]));
+      for (const [kind, pick, group] of edits) {
+        const index = history[history.length - 1] as RightsIndex;
+        const root = files.get("") as RightsFile;
+        const others = [...files.keys()].filter((dir) => dir !== "");
+        const dir = others[pick % Math.max(1, others.length)];
+        let next: RightsIndex;
+        if (kind === "root-read" || kind === "root-write") {
+          const edited: RightsFile = { ...root, [kind === "root-read" ? "READ" : "WRITE"]: { override: [group] } };
+          next = index.update({ upsert: [edited] });
+          files.set("", edited);
+        } else if (kind === "remove" && dir !== undefined) {
+          next = index.update({ remove: [dir] });
+          files = new Map([...files].filter(([d]) => d !== dir));
+        } else if (dir !== undefined) {
+          const edited: RightsFile = { ...(files.get(dir) as RightsFile), READ: { include: [group] } };
+          next = index.update({ upsert: [edited] });
+          files.set(dir, edited);
+        } else continue;
+        // Against the last index and every earlier one: shared subtrees, with and without a kept census, across generations.
+        for (const earlier of history) {
+          expectCounts(next, earlier);
+          expectCounts(earlier, next);
+        }
+        history.push(next);
+      }
+    }), { numRuns: 25 });
   });
 
   test("an index against itself counts nothing", () => {
