@@ -64,15 +64,20 @@ function* walkPairs(from: Side, to: Side, visitor: PairVisitor): Steps<void> {
       yield* visitor.shared(a, pace);
       continue;
     }
-    if (++pace.work >= pace.next) {
-      pace.next = pace.work + STEP_SIZE;
-      yield;
-    }
+    if (due(pace, 1)) yield;
     visitor.pair(a, b, pair);
     // Table order: the changes are sorted at the end, and counts need no order.
     for (const child of a?.slots ?? []) if (child !== undefined) stack.push({ a: child, b: b?.get(child.name), up: pair });
     for (const child of b?.slots ?? []) if (child !== undefined && a?.get(child.name) === undefined) stack.push({ a: undefined, b: child, up: pair });
   }
+}
+
+/** Adds `work` to `pace`; true when a step's worth has been done since the last yield. */
+function due(pace: Pace, work: number): boolean {
+  pace.work += work;
+  if (pace.work < pace.next) return false;
+  pace.next = pace.work + STEP_SIZE;
+  return true;
 }
 
 /** Subtrees at least this big keep their census on their top node. */
@@ -95,10 +100,7 @@ function* censusOf(node: TrieNode, pace: Pace): Steps<Census> {
   let size = 1;
   for (const child of node.slots ?? []) {
     if (child === undefined) continue;
-    if (++pace.work >= pace.next) {
-      pace.next = pace.work + STEP_SIZE;
-      yield;
-    }
+    if (due(pace, 1)) yield;
     if (child.slots === null) {
       // A leaf: no census of its own.
       tally(read, child.read, 1);
@@ -109,9 +111,9 @@ function* censusOf(node: TrieNode, pace: Pace): Steps<Census> {
     const below = yield* censusOf(child, pace);
     for (const [transfer, n] of below.read) tally(read, transfer, n);
     for (const [transfer, n] of below.write) tally(write, transfer, n);
-    // Merging is work too: a kept census may list hundreds of transfers.
-    pace.work += (below.read.size + below.write.size) >> 3;
     size += below.size;
+    // Merging is work too: a kept census may list hundreds of transfers.
+    if (due(pace, (below.read.size + below.write.size) >> 3)) yield;
   }
   const census: Census = { read, write, size };
   if (size >= CENSUS_MIN) node.census = census;
