@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { compile } from "../../src/engine/index.js";
+import { compile, runSteps } from "../../src/engine/index.js";
+import { STEP_SIZE } from "../../src/engine/steps.js";
 import type { EffectiveChange, RightsFile, RightsIndex } from "../../src/engine/index.js";
 import { generateTree } from "../../bench/workload.js";
 import { treeArb } from "../support/arbitraries.js";
@@ -77,5 +78,63 @@ describe("grantCountsSince", () => {
   test("an index against itself counts nothing", () => {
     const index = compile([{ dir: "", READ: { include: ["ops"] } }, { dir: "a", READ: { exclude: ["ops"] } }]);
     expect(index.grantCountsSince(index)).toEqual({ added: 0, removed: 0 });
+  });
+});
+
+/** Runs `steps` to the end, counting the yields between steps. */
+function yieldsOf<T>(steps: Generator<void, T, void>): { value: T; yields: number } {
+  let yields = 0;
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return { value: step.value, yields };
+    yields++;
+  }
+}
+
+/** An edit of the root's READ level: every set below may change, every subtree below is shared. */
+function rootEdited(index: RightsIndex, group: string): RightsIndex {
+  const root = index.files.find((f) => f.dir === "") as RightsFile;
+  return index.update({ upsert: [{ ...root, READ: { override: [group] } }] });
+}
+
+describe("grantCountsSince after an edit of the root's levels: pacing and depth", () => {
+  test("a flat root of 10,000 leaves yields once per STEP_SIZE of them", () => {
+    const files: RightsFile[] = [{ dir: "", READ: { override: ["ops"] } }];
+    for (let i = 0; i < 10_000; i++) files.push({ dir: `leaf-${i}`, READ: { include: [`g-${i % 7}`] } });
+    const index = compile(files);
+    const edited = rootEdited(index, "eng");
+    const counted = yieldsOf(edited.grantCountsSinceSteps(index));
+    expect(counted.value).toEqual(compile(edited.files).grantCountsSince(index));
+    expect(counted.yields).toBeGreaterThanOrEqual(Math.floor(10_000 / STEP_SIZE) - 1);
+  });
+
+  test("applying and merging kept censuses yields too, not only visiting nodes", () => {
+    const files: RightsFile[] = [{ dir: "", READ: { override: ["ops"] } }];
+    for (let i = 0; i < 200; i++) {
+      files.push({ dir: `d-${i}`, READ: { include: [`g-${i}`] }, WRITE: { include: [`w-${i}`] } });
+      for (let j = 0; j < 100; j++) files.push({ dir: `d-${i}/l-${j}`, READ: { include: ["x"] } });
+    }
+    const index = compile(files);
+    // The first count keeps a census on each d-*; the second applies them: 200 censuses of 3 entries (READ: d-* and its leaves; WRITE: one).
+    runSteps(rootEdited(index, "eng").grantCountsSinceSteps(index));
+    const again = rootEdited(index, "qa");
+    const counted = yieldsOf(again.grantCountsSinceSteps(index));
+    expect(counted.value).toEqual(compile(again.files).grantCountsSince(index));
+    expect(counted.yields).toBeGreaterThanOrEqual(Math.floor((200 * 3) / STEP_SIZE));
+  });
+
+  test("a tree 2,000 levels deep is counted without running out of stack", () => {
+    const files: RightsFile[] = [{ dir: "", READ: { override: ["ops"] } }];
+    let dir = "";
+    for (let depth = 1; depth <= 2_000; depth++) {
+      dir = dir === "" ? "x" : `${dir}/x`;
+      if (depth % 10 === 0) files.push({ dir, READ: { include: [`g-${depth}`] } });
+    }
+    const index = compile(files);
+    const edited = rootEdited(index, "eng");
+    expect(runSteps(edited.grantCountsSinceSteps(index))).toEqual(compile(edited.files).grantCountsSince(index));
+    // And again, from the censuses the first count kept.
+    const again = rootEdited(index, "qa");
+    expect(runSteps(again.grantCountsSinceSteps(index))).toEqual(compile(again.files).grantCountsSince(index));
   });
 });
