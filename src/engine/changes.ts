@@ -4,7 +4,7 @@ import { compareCodeUnits, countDifference, countTransferDifference } from "./gr
 import { formatPath } from "./path.js";
 import type { Steps } from "./steps.js";
 import { STEP_SIZE } from "./steps.js";
-import type { Census, TrieNode } from "./trie.js";
+import type { Census, LevelCensus, TrieNode } from "./trie.js";
 import type { Access, EffectiveChange, GrantCounts } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
 
@@ -83,14 +83,20 @@ function due(pace: Pace, work: number): boolean {
 /** Subtrees at least this big keep their census on their top node, when it has no more entries than the subtree has directories. */
 export const CENSUS_MIN = 64;
 
-/** Entries of a census merged or applied per unit of work: a `Map` update costs about a node's visit. */
+/** Entries of a census merged per unit of work: a `Map` update costs about a node's visit. */
 const ENTRIES_PER_WORK = 1;
+
+/** One level of a census being counted. */
+interface LevelTally {
+  free: number;
+  readonly touched: Map<number, number>;
+}
 
 /** A node whose census is being counted: its tallies so far, and the next slot of its child table to look at. */
 interface CensusFrame {
   readonly node: TrieNode;
-  readonly read: Map<Transfer, number>;
-  readonly write: Map<Transfer, number>;
+  readonly read: LevelTally;
+  readonly write: LevelTally;
   size: number;
   slot: number;
 }
@@ -101,11 +107,11 @@ interface CensusFrame {
  * deep), merging the censuses kept below and visiting the rest. A count
  * keeps the census of every subtree of at least `CENSUS_MIN` directories
  * whose census has no more entries (both levels) than the subtree has
- * directories: at least half the work of a walk saved, at most a pointer
- * and a count per directory kept. The first count of a
- * tree visits every node; later ones only the nodes made since (an update's
- * new paths), so an edit of the root's levels counts its grants in time
- * proportional to the distinct transfers, not the directories.
+ * directories. A census lists groups, not directories, so it stays about as
+ * long as the groups the subtree's rules name. The first count of a tree
+ * visits every node; later ones only the nodes made since (an update's new
+ * paths), so an edit of the root's levels counts its grants in time
+ * proportional to those and to the groups, not the directories.
  */
 function* censusOf(top: TrieNode, pace: Pace): Steps<Census> {
   if (top.census !== undefined) return top.census;
@@ -124,7 +130,7 @@ function* censusOf(top: TrieNode, pace: Pace): Steps<Census> {
     }
     stack.pop();
     const census: Census = { read: frame.read, write: frame.write, size: frame.size };
-    if (census.size >= CENSUS_MIN && census.read.size + census.write.size <= census.size) frame.node.census = census;
+    if (census.size >= CENSUS_MIN && census.read.touched.size + census.write.touched.size <= census.size) frame.node.census = census;
     const parent = stack[stack.length - 1];
     if (parent === undefined) return census;
     yield* merge(parent, census, pace);
@@ -132,32 +138,47 @@ function* censusOf(top: TrieNode, pace: Pace): Steps<Census> {
 }
 
 function frameOf(node: TrieNode): CensusFrame {
-  const frame: CensusFrame = { node, read: new Map(), write: new Map(), size: 0, slot: 0 };
+  const frame: CensusFrame = { node, read: { free: 0, touched: new Map() }, write: { free: 0, touched: new Map() }, size: 0, slot: 0 };
   addNode(frame, node);
   return frame;
 }
 
 function addNode(frame: CensusFrame, node: TrieNode): void {
-  tally(frame.read, node.read, 1);
-  tally(frame.write, node.write, 1);
+  addTransfer(frame.read, node.read);
+  addTransfer(frame.write, node.write);
   frame.size++;
+}
+
+/** A directory's transfer into a level's tally: free unless overridden, and each group its rules add or remove. */
+function addTransfer(level: LevelTally, transfer: Transfer): void {
+  if (transfer.over !== null) return;
+  level.free++;
+  const plus = transfer.plus.words;
+  const minus = transfer.minus.words;
+  for (let w = 0; w < Math.max(plus.length, minus.length); w++) {
+    let bits = ((w < plus.length ? plus[w] : 0) as number) | ((w < minus.length ? minus[w] : 0) as number);
+    while (bits !== 0) {
+      const bit = bits & -bits;
+      tally(level.touched, w * 32 + 31 - Math.clz32(bit), 1);
+      bits ^= bit;
+    }
+  }
 }
 
 /** Adds a census to a frame's tallies, pacing by entries merged. */
 function* merge(into: CensusFrame, census: Census, pace: Pace): Steps<void> {
-  for (const [transfer, n] of census.read) {
-    tally(into.read, transfer, n);
-    if (due(pace, ENTRIES_PER_WORK)) yield;
-  }
-  for (const [transfer, n] of census.write) {
-    tally(into.write, transfer, n);
-    if (due(pace, ENTRIES_PER_WORK)) yield;
+  for (const [level, from] of [[into.read, census.read], [into.write, census.write]] as const) {
+    level.free += from.free;
+    for (const [id, n] of from.touched) {
+      tally(level.touched, id, n);
+      if (due(pace, ENTRIES_PER_WORK)) yield;
+    }
   }
   into.size += census.size;
 }
 
-function tally(counts: Map<Transfer, number>, transfer: Transfer, n: number): void {
-  counts.set(transfer, (counts.get(transfer) ?? 0) + n);
+function tally(counts: Map<number, number>, key: number, n: number): void {
+  counts.set(key, (counts.get(key) ?? 0) + n);
 }
 
 function spell(pair: Pair): string[] {
@@ -221,37 +242,35 @@ class GrantCounter implements PairVisitor {
   }
 
   *shared(node: TrieNode, pace: Pace): Steps<void> {
-    const { read, write } = this.from.sets;
+    const from = this.from.sets;
     const to = this.to.sets;
+    if (due(pace, 1)) yield;
     if (node.slots === null) {
       // A shared leaf: counted as it is, no census.
-      if (due(pace, 1)) yield;
-      this.#addTimes(node.read, read, to.read, 1);
-      this.#addTimes(node.write, write, to.write, 1);
+      countTransferDifference(node.read, from.read, node.read, to.read, this.counts);
+      countTransferDifference(node.write, from.write, node.write, to.write, this.counts);
       return;
     }
-    // A shared subtree keeps its transfers, only the roots' sets differ: each distinct transfer counts once, times its directories.
-    if (due(pace, 1)) yield;
+    // A shared subtree keeps its transfers, only the roots' sets differ: count from its census, by the groups the roots differ in.
     const census = yield* censusOf(node, pace);
-    for (const [transfer, n] of census.read) {
-      this.#addTimes(transfer, read, to.read, n);
-      if (due(pace, ENTRIES_PER_WORK)) yield;
-    }
-    for (const [transfer, n] of census.write) {
-      this.#addTimes(transfer, write, to.write, n);
-      if (due(pace, ENTRIES_PER_WORK)) yield;
-    }
+    this.#addLevel(census.read, from.read, to.read);
+    this.#addLevel(census.write, from.write, to.write);
   }
 
-  readonly #one = { added: 0, removed: 0 };
-
-  #addTimes(transfer: Transfer, rootA: BitGroupSet, rootB: BitGroupSet, n: number): void {
-    const one = this.#one;
-    one.added = 0;
-    one.removed = 0;
-    countTransferDifference(transfer, rootA, transfer, rootB, one);
-    this.counts.added += n * one.added;
-    this.counts.removed += n * one.removed;
+  /** A group root `b` has and root `a` lacks is added at every free directory that does not touch it; the reverse, removed. */
+  #addLevel(level: LevelCensus, a: BitGroupSet, b: BitGroupSet): void {
+    const x = a.words;
+    const y = b.words;
+    for (let w = 0; w < Math.max(x.length, y.length); w++) {
+      const before = (w < x.length ? x[w] : 0) as number;
+      const after = (w < y.length ? y[w] : 0) as number;
+      for (let bits = after & ~before; bits !== 0; bits &= bits - 1) {
+        this.counts.added += level.free - (level.touched.get(w * 32 + 31 - Math.clz32(bits & -bits)) ?? 0);
+      }
+      for (let bits = before & ~after; bits !== 0; bits &= bits - 1) {
+        this.counts.removed += level.free - (level.touched.get(w * 32 + 31 - Math.clz32(bits & -bits)) ?? 0);
+      }
+    }
   }
 }
 

@@ -24,13 +24,24 @@ export interface ScopedRule {
 const NO_RULES: readonly ScopedRule[] = Object.freeze([]);
 
 /**
- * The transfers of a subtree's directories (its top included), counted per
- * level: all a subtree shared by two indexes adds to their grant counts,
- * whatever their roots' sets are (see `grantCounts`).
+ * One level of a census: the directories whose set follows the root's (no
+ * override on the way down), and of those, how many add or remove each
+ * group (by id) on top of it.
+ */
+export interface LevelCensus {
+  readonly free: number;
+  readonly touched: ReadonlyMap<number, number>;
+}
+
+/**
+ * What a subtree's directories (its top included) make of the root's sets,
+ * counted per level: all a subtree shared by two indexes adds to their grant
+ * counts, whatever their roots' sets are (see `grantCounts`). A group the
+ * roots differ in changes at every free directory that does not touch it.
  */
 export interface Census {
-  readonly read: ReadonlyMap<Transfer, number>;
-  readonly write: ReadonlyMap<Transfer, number>;
+  readonly read: LevelCensus;
+  readonly write: LevelCensus;
   /** Directories in the subtree. */
   readonly size: number;
 }
