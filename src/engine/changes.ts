@@ -1,6 +1,6 @@
 /** Effective changes between two indexes, in time proportional to what changed. */
 import type { BitGroupSet, GroupSet, Transfer } from "./group-set.js";
-import { compareCodeUnits, countDifference, countTransferDifference } from "./group-set.js";
+import { compareCodeUnits, countDifference, countTransferDifference, lowestId, wordAt } from "./group-set.js";
 import { formatPath } from "./path.js";
 import type { Steps } from "./steps.js";
 import { STEP_SIZE } from "./steps.js";
@@ -156,12 +156,7 @@ function addTransfer(level: LevelTally, transfer: Transfer): void {
   const plus = transfer.plus.words;
   const minus = transfer.minus.words;
   for (let w = 0; w < Math.max(plus.length, minus.length); w++) {
-    let bits = ((w < plus.length ? plus[w] : 0) as number) | ((w < minus.length ? minus[w] : 0) as number);
-    while (bits !== 0) {
-      const bit = bits & -bits;
-      tally(level.touched, w * 32 + 31 - Math.clz32(bit), 1);
-      bits ^= bit;
-    }
+    for (let bits = wordAt(plus, w) | wordAt(minus, w); bits !== 0; bits &= bits - 1) tally(level.touched, lowestId(w, bits), 1);
   }
 }
 
@@ -262,16 +257,19 @@ class GrantCounter implements PairVisitor {
     const x = a.words;
     const y = b.words;
     for (let w = 0; w < Math.max(x.length, y.length); w++) {
-      const before = (w < x.length ? x[w] : 0) as number;
-      const after = (w < y.length ? y[w] : 0) as number;
-      for (let bits = after & ~before; bits !== 0; bits &= bits - 1) {
-        this.counts.added += level.free - (level.touched.get(w * 32 + 31 - Math.clz32(bits & -bits)) ?? 0);
-      }
-      for (let bits = before & ~after; bits !== 0; bits &= bits - 1) {
-        this.counts.removed += level.free - (level.touched.get(w * 32 + 31 - Math.clz32(bits & -bits)) ?? 0);
-      }
+      const before = wordAt(x, w);
+      const after = wordAt(y, w);
+      this.counts.added += changedAt(level, w, after & ~before);
+      this.counts.removed += changedAt(level, w, before & ~after);
     }
   }
+}
+
+/** The directories of `level` whose set changes with the groups `bits` of word `w`: every free one that does not touch the group. */
+function changedAt(level: LevelCensus, w: number, bits: number): number {
+  let n = 0;
+  for (; bits !== 0; bits &= bits - 1) n += level.free - (level.touched.get(lowestId(w, bits)) ?? 0);
+  return n;
 }
 
 /** The grants `effectiveChanges` would list as added and removed, counted without listing them. */

@@ -265,8 +265,13 @@ function transferWord(t: Transfer, root: BitGroupSet, w: number): number {
  * with a bounds check, not `?? 0`: V8 optimizes an array read for the bounds
  * it has seen, and a read past the end deoptimizes it.
  */
-function wordAt(words: readonly number[], w: number): number {
+export function wordAt(words: readonly number[], w: number): number {
   return w < words.length ? (words[w] as number) : 0;
+}
+
+/** The group id of the lowest set bit of `bits`, word `w` of a set. */
+export function lowestId(w: number, bits: number): number {
+  return w * 32 + 31 - Math.clz32(bits & -bits);
 }
 
 function bitCount(word: number): number {
