@@ -15,7 +15,7 @@ export type ParentMessage =
 
 /** Answers to `ParentMessage`s, matched by `id`. */
 export type ReplyMessage =
-  | { readonly type: "cpu"; readonly id: number; readonly micros: number }
+  | { readonly type: "cpu"; readonly id: number; readonly micros: number; readonly threads: Readonly<Record<string, number>> }
   | { readonly type: "inject"; readonly id: number; readonly ms: readonly number[] }
   | { readonly type: "closed"; readonly id: number };
 

@@ -1,7 +1,7 @@
 /**
  * The HTTP service side by side with a bare fastify route, in one run:
  *
- *   npm run bench:http                      # 10,000 directories, 5 rounds of 3 s per series, ~2 minutes
+ *   npm run bench:http                      # 10,000 directories, 8 rounds of 3 s per series, ~4 minutes
  *   npm run bench:http -- --quick           # 1 round of 1 s: a smoke run
  *   npm run bench:http -- --profile         # also write a CPU profile of each server to bench/.out/prof-http
  *   npm run bench:http -- --dirs 100000 --rounds 7 --duration 5 --connections 64 --pipelining 1
@@ -13,8 +13,9 @@
  * 127.0.0.1:0; autocannon drives them from this process with the same
  * connections, pipelining and duration, in interleaved rounds (bare check,
  * treerights check, bare batch, treerights batch, the same for batches of
- * one caller's `paths`, then again), and every
- * figure is the median over rounds. The tree is committed to a fresh git
+ * one caller's `paths`, then again with each pair the other way round), and
+ * every figure is the median over rounds; a ratio to bare is the median of
+ * the rounds' ratios. The server CPU per request is split by thread. The tree is committed to a fresh git
  * repository (so every answer carries the commit, as in production). The bare app parses the same JSON bodies
  * and answers a constant of the same shape as a check answer. Before any
  * figure, a sample of answers is checked against the index loaded here; a
@@ -84,6 +85,8 @@ interface Round {
   readonly latencyP99Ms: number;
   /** Server process CPU time per answered request, µs. */
   readonly cpuMicrosPerRequest: number;
+  /** The same per thread name ("main", V8's and libuv's helpers), at clock-tick resolution (10 ms a round), µs. */
+  readonly threadMicrosPerRequest: Readonly<Record<string, number>>;
   readonly non2xx: number;
   readonly errors: number;
 }
@@ -123,7 +126,7 @@ function options(): Options {
   return {
     dirs: num(values.dirs, 10_000),
     seed: num(values.seed, 1),
-    rounds: num(values.rounds, quick ? 1 : 5),
+    rounds: num(values.rounds, quick ? 1 : 8),
     durationS: num(values.duration, quick ? 1 : 3),
     warmupS: quick ? 1 : 2,
     connections: num(values.connections, 64),
@@ -184,9 +187,10 @@ class Child {
     });
   }
 
-  /** CPU time the server process used so far, µs. */
-  async cpuMicros(): Promise<number> {
-    return (await this.#ask<Extract<ReplyMessage, { type: "cpu" }>>({ type: "cpu" })).micros;
+  /** CPU time the server process used so far, µs, in all and per thread name (clock ticks). */
+  async cpu(): Promise<{ micros: number; threads: Readonly<Record<string, number>> }> {
+    const { micros, threads } = await this.#ask<Extract<ReplyMessage, { type: "cpu" }>>({ type: "cpu" });
+    return { micros, threads };
   }
 
   /** In-process `app.inject` times of `bodies` at `url`, ms. */
@@ -250,19 +254,28 @@ async function drive(url: string, requests: autocannon.Request[], connections: n
 }
 
 async function round(child: Child, url: string, requests: autocannon.Request[], connections: number, opts: Options): Promise<Round> {
-  const cpu0 = await child.cpuMicros();
+  const cpu0 = await child.cpu();
   const result = await drive(url, requests, connections, opts.pipelining, opts.durationS);
-  const cpu1 = await child.cpuMicros();
+  const cpu1 = await child.cpu();
   const ok = result["2xx"];
+  const threads: Record<string, number> = {};
+  for (const [name, ticks] of Object.entries(cpu1.threads)) threads[name] = ok > 0 ? ((ticks - (cpu0.threads[name] ?? 0)) * 1e4) / ok : Number.NaN;
   return {
     requestsPerSec: ok / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     // The two IPC round trips are in the CPU time too; they cost microseconds, not per request.
-    cpuMicrosPerRequest: ok > 0 ? (cpu1 - cpu0) / ok : Number.NaN,
+    cpuMicrosPerRequest: ok > 0 ? (cpu1.micros - cpu0.micros) / ok : Number.NaN,
+    threadMicrosPerRequest: threads,
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+/** The threads that took CPU in a round, most first: `main 28.1, V8 Worker 3.2`. */
+function threadsLine(round: Round): string {
+  return Object.entries(round.threadMicrosPerRequest).filter(([, us]) => us > 0).sort((a, b) => b[1] - a[1])
+    .map(([name, us]) => `${name} ${fmt(us, 1)}`).join(", ");
 }
 
 /** The in-process floor: only the `index.check` calls of one batch, on freshly parsed strings, ms. */
@@ -352,7 +365,7 @@ function report(series: readonly Series[], opts: Options, commit: string | null)
 
   console.log("");
   const find = (server: Server, endpoint: Endpoint): Series | undefined => series.find((s) => s.server === server && s.endpoint === endpoint);
-  // Per round, each against the bare run right before it: the machine's load drifts between rounds.
+  // Per round, each against the bare run next to it: the machine's load drifts between rounds.
   // Throughput shows what callers get; CPU per request what the server spends, which load on
   // the machine disturbs less (bare's CPU per request over ours: the throughput share a
   // saturated server would keep).
@@ -465,10 +478,13 @@ async function main(): Promise<void> {
     console.log("warming up...");
     for (const s of series) await drive(urls[s.server], requests[s.endpoint], connections[s.endpoint], opts.pipelining, opts.warmupS);
     for (let r = 0; r < opts.rounds; r++) {
-      for (const s of series) {
+      // Every other round runs each endpoint's servers in the opposite order, so
+      // that a drift of the machine's load within a round favours neither.
+      const order = r % 2 === 0 ? series : opts.endpoints.flatMap((e) => series.filter((s) => s.endpoint === e).reverse());
+      for (const s of order) {
         const result = await round(child[s.server] as Child, urls[s.server], requests[s.endpoint], connections[s.endpoint], opts);
         s.rounds.push(result);
-        console.log(`  round ${r + 1}: ${s.server.padEnd(10)} ${s.endpoint}: ${fmt(result.requestsPerSec)} req/s, ${fmt(result.cpuMicrosPerRequest, 1)} µs CPU/request`);
+        console.log(`  round ${r + 1}: ${s.server.padEnd(10)} ${s.endpoint}: ${fmt(result.requestsPerSec)} req/s, ${fmt(result.cpuMicrosPerRequest, 1)} µs CPU/request (${threadsLine(result)})`);
       }
     }
 

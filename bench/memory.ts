@@ -24,6 +24,7 @@ import v8 from "node:v8";
 import { compile } from "../src/engine/index.js";
 import type { Access, RightsFile, RightsIndex } from "../src/engine/index.js";
 import { loadTree } from "../src/loader/index.js";
+import { HISTORY_SIZE } from "../src/loader/watch-history.js";
 import { machine, printTable } from "./report.js";
 import { canCollect, collect, fmt, mib, summarize } from "./stats.js";
 import { freshChunk, generateQueries, generateTree, mulberry32 } from "./workload.js";
@@ -118,6 +119,8 @@ interface LoadedHeap {
   readonly processHeapBytes: number;
   /** Heap of a second index compiled from the first one's parsed files (the trie alone; the files are shared). */
   readonly trieBytes: number;
+  /** Heap of the other indexes a live tree's history keeps after `HISTORY_SIZE` one-file reloads. */
+  readonly historyBytes: number;
 }
 
 async function measureLoaded(config: MemoryConfig): Promise<LoadedHeap> {
@@ -125,6 +128,7 @@ async function measureLoaded(config: MemoryConfig): Promise<LoadedHeap> {
   let spec: ReturnType<typeof generateTree> | null = generateTree({ dirs: config.dirs, seed: config.seed });
   const tree = ensureTree(spec, config.trees, config.maxWriteMs);
   const files = spec.files.length;
+  const groups = spec.groups;
   console.log(`  tree ${tree.reused ? "reused" : `written in ${fmt(tree.writeMs / 1000, 1)} s`}: ${tree.dir}`);
   // Drop the generated spec (a million path strings) before measuring.
   spec = null;
@@ -141,9 +145,17 @@ async function measureLoaded(config: MemoryConfig): Promise<LoadedHeap> {
     if (index.check(["administrator"], "READ", `${d.path}/x`)) allowed++;
   }
   const serving = await sample(loadMs);
-  const second = compile(index.files);
+  let second: RightsIndex | null = compile(index.files);
   const withTrie = await sample(loadMs);
   if (second.fileCount !== index.fileCount || index.fileCount !== files || allowed < 0) throw new Error("the loaded index lost files");
+  second = null;
+  // What a live tree holds after HISTORY_SIZE one-file reloads: every index since the last rebuild.
+  const editor = new Editor(index.files, groups);
+  const beforeHistory = await sample(loadMs);
+  const history: RightsIndex[] = [index];
+  for (let i = 1; i < HISTORY_SIZE; i++) history.push((history[i - 1] as RightsIndex).update(editor.next(), { revision: `history-${i}` }));
+  const withHistory = await sample(loadMs);
+  if (history.length !== HISTORY_SIZE) throw new Error("unreachable: keeps the history alive until sampled");
   return {
     dirs: config.dirs,
     files,
@@ -153,6 +165,7 @@ async function measureLoaded(config: MemoryConfig): Promise<LoadedHeap> {
     servingBytes: serving.heapUsed - before.heapUsed,
     processHeapBytes: serving.heapUsed,
     trieBytes: withTrie.heapUsed - serving.heapUsed,
+    historyBytes: withHistory.heapUsed - beforeHistory.heapUsed,
   };
 }
 
@@ -439,6 +452,7 @@ async function main(): Promise<void> {
       ["retained once it served a check on every indexed directory", fmt(serving, 1)],
       ["a second compile of the same files (the trie alone, unserved)", fmt(mib(loaded.trieBytes), 1)],
       ["process heapUsed with the index loaded and serving", fmt(mib(loaded.processHeapBytes), 1)],
+      [`the ${HISTORY_SIZE - 1} other indexes a live tree keeps after as many one-file reloads`, fmt(mib(loaded.historyBytes), 1)],
     ]);
     console.log(`loadTree took ${fmt(loaded.loadMs / 1000, 1)} s; target ≤ ${HEAP_TARGET_MIB} MiB retained (serving): ${serving <= HEAP_TARGET_MIB ? "PASS" : "FAIL"}`);
   }

@@ -49,5 +49,5 @@ export function* compileSteps(files: Iterable<RightsFile>, options: CompileOptio
   }
   const trie = yield* buildTrie(byDir, options.matcher);
   const revision = options.revision ?? revisionOf(sortedFiles(byDir.values()).map((e) => e.file));
-  return new CompiledIndex(trie, revision, byDir, options.matcher);
+  return new CompiledIndex(trie, revision, byDir.size, options.matcher);
 }

@@ -4,10 +4,9 @@ import type { GroupSet } from "./group-set.js";
 import { GroupSetPool, applyRule, compareCodeUnits, transferHasId } from "./group-set.js";
 import type { Transfer } from "./group-set.js";
 import { formatPath, normalizePath } from "./path.js";
-import type { CheckedFile } from "./rights-file-check.js";
-import { revisionOf, sortedFiles } from "./rights-file-check.js";
+import { revisionOf, sortedFilesSteps } from "./rights-file-check.js";
 import type { ScopedRule, Trie, TrieNode } from "./trie.js";
-import { deepestIndexed, relativeTo } from "./trie.js";
+import { deepestIndexed, filesBelow, nodeAt, relativeTo } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import type {
   Access, EffectiveChange, ExplainStep, Explanation, GrantCounts, IndexChanges, IndexedDirectory, Keyword, LevelRule,
@@ -26,7 +25,6 @@ export class CompiledIndex implements RightsIndex {
   readonly fileCount: number;
   readonly #trie: Trie;
   readonly #root: TrieNode;
-  readonly #byDir: ReadonlyMap<string, CheckedFile>;
   readonly #matcher: GlobMatcher | undefined;
   // Sorted on first use: an incremental update need not pay for it.
   #files: readonly RightsFile[] | null = null;
@@ -35,18 +33,18 @@ export class CompiledIndex implements RightsIndex {
   readonly #write = new Map<Transfer, GroupSet>();
   #pool: GroupSetPool | null = null;
 
-  constructor(trie: Trie, revision: string, byDir: ReadonlyMap<string, CheckedFile>, matcher: GlobMatcher | undefined) {
+  /** `trie` holds the index's files, `fileCount` of them, each at its directory's node: it is the map of files too. */
+  constructor(trie: Trie, revision: string, fileCount: number, matcher: GlobMatcher | undefined) {
     this.#trie = trie;
     this.#root = trie.root;
-    this.#byDir = byDir;
     this.#matcher = matcher;
-    this.fileCount = byDir.size;
+    this.fileCount = fileCount;
     this.revision = revision;
     Object.freeze(this);
   }
 
   get files(): readonly RightsFile[] {
-    this.#files ??= Object.freeze(sortedFiles(this.#byDir.values()).map((e) => e.file));
+    this.#files ??= Object.freeze(filesOf(this.#root));
     return this.#files;
   }
 
@@ -55,9 +53,10 @@ export class CompiledIndex implements RightsIndex {
   }
 
   *updateSteps(changes: IndexChanges, options: { readonly revision?: string } = {}): Steps<RightsIndex> {
-    const next = yield* applyChanges({ trie: this.#trie, byDir: this.#byDir }, changes, this.#matcher);
-    const revision = options.revision ?? revisionOf(sortedFiles(next.byDir.values()).map((e) => e.file));
-    return new CompiledIndex(next.trie, revision, next.byDir, this.#matcher);
+    const next = yield* applyChanges({ trie: this.#trie, fileCount: this.fileCount }, changes, this.#matcher);
+    // The default revision hashes every file: a caller that reloads often gives its own (the loader does).
+    const revision = options.revision ?? revisionOf((yield* sortedFilesSteps(yield* filesBelow(next.trie.root, []))).map((e) => e.file));
+    return new CompiledIndex(next.trie, revision, next.fileCount, this.#matcher);
   }
 
   changesSince(previous: RightsIndex): EffectiveChange[] {
@@ -187,7 +186,7 @@ export class CompiledIndex implements RightsIndex {
       for (const scoped of scope) {
         if (!scoped.test(relativeTo(scoped.depth, prefix))) continue;
         // As the file reads now (positions may have moved since the rule was compiled).
-        const owner = this.#byDir.get(scoped.dir)?.file;
+        const owner = nodeAt(this.#root, scoped.depth === 0 ? [] : scoped.dir.split("/"))?.file;
         const rule = owner?.patterns?.[scoped.index] ?? scoped.rule;
         record(prefix, owner?.file ?? "", rule[access], rule.match);
       }
@@ -223,6 +222,20 @@ export class CompiledIndex implements RightsIndex {
     const segments = normalizePath(path);
     return segments.length === node.depth ? set : beyondIndex(node, segments, access, set.members);
   }
+}
+
+/**
+ * The files of the trie below `root`, parents first, then by path: the order
+ * of `sortedFiles`.
+ */
+function filesOf(root: TrieNode): RightsFile[] {
+  const byDepth: RightsFile[][] = [];
+  const stack = [root];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (node.file !== null) (byDepth[node.depth] ??= []).push(node.file);
+    for (const child of node.slots ?? []) if (child !== undefined) stack.push(child);
+  }
+  return byDepth.flatMap((files) => files.sort((a, b) => compareCodeUnits(a.dir, b.dir)));
 }
 
 function compiled(index: RightsIndex, method: string): CompiledIndex {

@@ -1,6 +1,9 @@
 /** The directory trie of a compiled index. */
 import type { BitGroupSet, GroupIds, Transfer } from "./group-set.js";
 import { HASH_PRIME, HASH_SEED, SLASH, isDot, segmentHash, validatePath } from "./path.js";
+import type { CheckedFile } from "./rights-file-check.js";
+import type { Steps } from "./steps.js";
+import { ENTRIES_PER_STEP } from "./steps.js";
 import type { PatternRule, RightsFile } from "./types.js";
 
 /** A pattern rule with what it needs to be tested below its directory. */
@@ -249,6 +252,34 @@ export function deepestIndexed(root: TrieNode, path: string): TrieNode {
     hash = HASH_SEED;
   }
   return node;
+}
+
+/** The node at the directory `segments`, if indexed. */
+export function nodeAt(root: TrieNode, segments: readonly string[]): TrieNode | undefined {
+  let node: TrieNode | undefined = root;
+  for (const segment of segments) {
+    node = node.get(segment);
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
+/**
+ * The rights files at or below `top` (at `segments`), with their segments,
+ * in steps: the trie is the index's map of files, so a subtree's files cost
+ * a walk of that subtree, not of the whole tree.
+ */
+export function* filesBelow(top: TrieNode, segments: readonly string[]): Steps<CheckedFile[]> {
+  const found: CheckedFile[] = [];
+  const stack: [TrieNode, readonly string[]][] = [[top, segments]];
+  let visited = 0;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (++visited % ENTRIES_PER_STEP === 0) yield;
+    const [node, at] = item;
+    if (node.file !== null) found.push({ file: node.file, segments: at });
+    for (const child of node.slots ?? []) if (child !== undefined) stack.push([child, [...at, child.name]]);
+  }
+  return found;
 }
 
 /** The path of `segments` relative to the directory at `depth`, `/`-joined. */

@@ -6,18 +6,18 @@ import { TreeRightsError } from "./errors.js";
 import { GroupSetPool } from "./group-set.js";
 import type { CheckedFile } from "./rights-file-check.js";
 import { checkedFile, removedDir } from "./rights-file-check.js";
-import { TrieNode } from "./trie.js";
+import { TrieNode, filesBelow, nodeAt } from "./trie.js";
 import type { Trie } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import { buildTrie, computeSets, inherit, placeFiles, rootSets } from "./trie-build.js";
 import type { Steps } from "./steps.js";
-import { ENTRIES_PER_STEP, STEP_SIZE } from "./steps.js";
+import { STEP_SIZE } from "./steps.js";
 import type { IndexChanges, LevelRule, PatternRule, RightsFile } from "./types.js";
 
-/** The parts of an index that `update` rebuilds. */
+/** The parts of an index that `update` rebuilds: the trie, which holds every file at its directory, and their count. */
 export interface TrieState {
   readonly trie: Trie;
-  readonly byDir: ReadonlyMap<string, CheckedFile>;
+  readonly fileCount: number;
 }
 
 /**
@@ -26,42 +26,61 @@ export interface TrieState {
  * are copied (path copying) and everything else is shared. A change to the
  * root's levels only makes new root sets: every directory keeps its
  * transfer. Only a change to the root's pattern rules rebuilds everything.
+ * The old trie is the map of the files that did not change: the work is
+ * proportional to the changed subtrees, never to the whole tree.
  */
 export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: GlobMatcher | undefined): Steps<TrieState> {
-  const byDir = yield* copySteps(state.byDir);
+  // By directory: a file, or null for a removal; an upsert wins over a removal of the same directory.
+  const changed = new Map<string, CheckedFile | null>();
   const touched: (readonly string[])[] = [];
   for (const dir of changes.remove ?? []) {
     const segments = removedDir(dir);
-    byDir.delete(segments.join("/"));
-    touched.push(segments);
+    const key = segments.join("/");
+    if (!changed.has(key)) touched.push(segments);
+    changed.set(key, null);
   }
   for (const given of changes.upsert ?? []) {
     const checked = checkedFile(given);
-    byDir.set(checked.file.dir, checked);
-    touched.push(checked.segments);
+    if (!changed.has(checked.file.dir)) touched.push(checked.segments);
+    changed.set(checked.file.dir, checked);
   }
-  const rootFile = byDir.get("");
-  if (rootFile === undefined) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
   const old = state.trie;
-  const rootTouched = touched.some((t) => t.length === 0);
+  let fileCount = state.fileCount;
+  for (const [key, now] of changed) {
+    const before = nodeAt(old.root, key === "" ? [] : key.split("/"))?.file ?? null;
+    fileCount += (now === null ? 0 : 1) - (before === null ? 0 : 1);
+  }
+  const rootChange = changed.get("");
+  if (rootChange === null) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
+  const rootFile = rootChange?.file ?? old.root.file;
+  // An index's root always has a file (`buildTrie` refuses a tree without one).
+  if (rootFile === null) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
   // Over new group ids: names the old trie no longer uses are forgotten (grant counts then compare by name).
-  if (rootTouched && !samePatterns(old.root.file, rootFile.file)) return { trie: yield* buildTrie(byDir, matcher), byDir };
+  if (rootChange !== undefined && !samePatterns(old.root.file, rootFile)) {
+    return { trie: yield* buildTrie(yield* allFiles(old, changed), matcher), fileCount };
+  }
 
   const pool = new GroupSetPool(old.ids);
   const fresh = new Set<TrieNode>();
   const root = copyOf(old.root, fresh);
-  root.file = rootFile.file;
+  root.file = rootFile;
+  const tops = outermost(touched.filter((t) => t.length > 0));
+  const upserts = upsertsByTop(tops, changed);
   let done = 0;
-  for (const top of outermost(touched.filter((t) => t.length > 0))) {
+  for (const top of tops) {
     // A removal does little work each, but a checkout may remove thousands.
     if (++done % STEP_SIZE === 0) yield;
+    const key = top.join("/");
+    // The files that stay under `top`, as the old trie has them, before the chain below is copied.
+    const kept = nodeAt(old.root, top);
+    const files = kept === undefined ? [] : (yield* filesBelow(kept, top)).filter((f) => !changed.has(f.file.dir));
+    files.push(...(upserts.get(key) ?? []));
     const chain = [root];
     for (let depth = 1; depth < top.length; depth++) {
       chain.push(ownChild(chain[chain.length - 1] as TrieNode, top.slice(0, depth), pool, fresh));
     }
     const parent = chain[chain.length - 1] as TrieNode;
     const name = top[top.length - 1] as string;
-    const files = yield* filesUnder(byDir, top);
     if (files.length === 0) {
       parent.remove(name);
       prune(chain);
@@ -73,8 +92,8 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
     yield* computeSets(node, top, pool, matcher);
     parent.put(node);
   }
-  const sets = rootTouched ? rootSets(rootFile.file, pool) : { read: old.read, write: old.write };
-  return { trie: { root, ...sets, ids: old.ids }, byDir };
+  const sets = rootChange !== undefined ? rootSets(rootFile, pool) : { read: old.read, write: old.write };
+  return { trie: { root, ...sets, ids: old.ids }, fileCount };
 }
 
 /**
@@ -110,28 +129,33 @@ function outermost(dirs: readonly (readonly string[])[]): (readonly string[])[] 
   return kept;
 }
 
-/** A copy of `map` (which must not change meanwhile), in steps: copying 10,000 entries at once took 1.5–3 ms. */
-function* copySteps<K, V>(map: ReadonlyMap<K, V>): Steps<Map<K, V>> {
-  const copy = new Map<K, V>();
-  let n = 0;
-  for (const [key, value] of map) {
-    copy.set(key, value);
-    if (++n % ENTRIES_PER_STEP === 0) yield;
+/** The upserted files of `changed`, by the key of the top (one of `tops`) they are at or below. */
+function upsertsByTop(tops: readonly (readonly string[])[], changed: ReadonlyMap<string, CheckedFile | null>): Map<string, CheckedFile[]> {
+  const keys = new Set(tops.map((top) => top.join("/")));
+  const byTop = new Map<string, CheckedFile[]>();
+  for (const checked of changed.values()) {
+    if (checked === null || checked.segments.length === 0) continue;
+    // The shortest prefix that is a top: tops have no top above them.
+    for (let depth = 1; depth <= checked.segments.length; depth++) {
+      const key = checked.segments.slice(0, depth).join("/");
+      if (!keys.has(key)) continue;
+      const list = byTop.get(key) ?? [];
+      list.push(checked);
+      byTop.set(key, list);
+      break;
+    }
   }
-  return copy;
+  return byTop;
 }
 
-/** The files at or below the directory `top`, in steps. */
-function* filesUnder(byDir: ReadonlyMap<string, CheckedFile>, top: readonly string[]): Steps<CheckedFile[]> {
-  const key = top.join("/");
-  const prefix = `${key}/`;
-  const found: CheckedFile[] = [];
-  let n = 0;
-  for (const [dir, checked] of byDir) {
-    if (dir === key || dir.startsWith(prefix)) found.push(checked);
-    if (++n % ENTRIES_PER_STEP === 0) yield;
+/** Every file of `trie` with `changed` applied, by directory: what a rebuild starts from. */
+function* allFiles(trie: Trie, changed: ReadonlyMap<string, CheckedFile | null>): Steps<Map<string, CheckedFile>> {
+  const byDir = new Map<string, CheckedFile>();
+  for (const checked of yield* filesBelow(trie.root, [])) {
+    if (!changed.has(checked.file.dir)) byDir.set(checked.file.dir, checked);
   }
-  return found;
+  for (const checked of changed.values()) if (checked !== null) byDir.set(checked.file.dir, checked);
+  return byDir;
 }
 
 /** A private copy of `node` (same sets and file, its own child table) for this update. */

@@ -4,10 +4,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ACCESS_LEVELS, PathError, canonicalPath, compile } from "../../src/engine/index.js";
+import { ACCESS_LEVELS, PathError, canonicalPath, compile, normalizePath } from "../../src/engine/index.js";
 import type { Access, RightsFile, RightsIndex } from "../../src/engine/index.js";
 import {
-  GROUPS, PLAIN, accessArb, callerGroupsArb, caseArb, invalidPathArb, keyOf, levelRuleArb, levelsArb,
+  GROUPS, LEAVES, PLAIN, SEGMENTS, accessArb, callerGroupsArb, caseArb, invalidPathArb, keyOf, levelRuleArb, levelsArb,
   querySeedArb, resolveQuery, rightsFile, spell, spellingArb, treeArb,
 } from "../support/arbitraries.js";
 import type { GenTree, Levels, Query } from "../support/arbitraries.js";
@@ -76,6 +76,30 @@ describe("the compiled index agrees with the naive resolver", () => {
         }
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it("refusing a path for its first problem, read left to right, whatever the tree", () => {
+    // Segments of the tree's own names, `.`, `..`, names with a control character or a
+    // dot inside: a problem may come before, inside or after the indexed part of the path.
+    const piece = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...SEGMENTS, ...LEAVES, "a..b", ".x", "x.") },
+      { weight: 1, arbitrary: fc.constantFrom(".", "..") },
+      { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...SEGMENTS), fc.constantFrom("\u0000", "\n", "\u007f", "\u0085"), fc.nat({ max: 3 }))
+        .map(([segment, control, at]) => `${segment.slice(0, at)}${control}${segment.slice(at)}`) },
+    );
+    fc.assert(
+      fc.property(treeArb(), fc.array(piece, { maxLength: 7 }), spellingArb, accessArb, (tree, pieces, spelling, access) => {
+        const index = compile(tree.files);
+        const path = spell(pieces, spelling);
+        const expected = thrownBy(() => normalizePath(path));
+        for (const call of [() => index.check(["ops"], access, path), () => index.checker(["ops"], access)(path), () => index.groupsFor(access, path)]) {
+          const thrown = thrownBy(call);
+          if (expected === undefined) expect(thrown).toBeUndefined();
+          else expect(thrown).toEqual(expected);
+        }
+      }),
+      { numRuns: RUNS * 2 },
     );
   });
 

@@ -93,9 +93,14 @@ describe("compileSteps and updateSteps", () => {
     const spec = generateTree({ dirs: 20_000, seed: 3 });
     const compiled = compile(spec.files);
     const root = spec.files.find((f) => f.dir === "" || f.dir === "/") as RightsFile;
-    const edited = count(compiled.updateSteps({ upsert: [{ ...root, READ: { override: ["only-this"] } }] }));
-    // Every directory keeps its transfer: no trie work, only the copy of the map of files, in steps.
-    expect(edited.yields).toBeLessThan(Math.ceil(spec.files.length / ENTRIES_PER_STEP) + 4);
+    const upsert = [{ ...root, READ: { override: ["only-this"] } }];
+    // Every directory keeps its transfer, and the trie is the map of files: no work per directory.
+    const edited = count(compiled.updateSteps({ upsert }, { revision: "edited" }));
+    expect(edited.yields).toBe(0);
+    // Only the default revision reads every file, in steps.
+    const hashed = count(compiled.updateSteps({ upsert }));
+    expect(hashed.yields).toBeGreaterThan(spec.files.length / ENTRIES_PER_STEP);
+    expect(hashed.value.revision).toBe(compile(hashed.value.files).revision);
     expect(edited.value.groupsFor("READ", "/no/such/dir")).toEqual(["only-this"]);
     expect(edited.value.directories()).toEqual(compile(edited.value.files).directories());
     // But every set below the root may have changed: the comparison walks the whole tree, in steps.

@@ -81,6 +81,46 @@ describe("index.update", () => {
     );
   });
 
+  it("applies a batch of edits at once like a fresh compile: nested, repeated, and removals of directories without a file", () => {
+    fc.assert(
+      fc.property(treeWithPatternsArb(), fc.array(fc.array(editArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }), (tree, batches) => {
+        const paths = probes(tree);
+        let files = new Map(tree.files.map((f) => [dirKey(f), f]));
+        let index = compile(files.values(), { matcher: testMatcher });
+        for (const batch of batches) {
+          files = new Map(files);
+          const remove: string[] = [];
+          const upsert: RightsFile[] = [];
+          // As `update` reads a batch: removals first, then upserts, the last of a directory winning.
+          for (const edit of batch) {
+            const key = keyOf(tree.dirs[edit.pick % tree.dirs.length] ?? []);
+            if (edit.kind === "remove" && key !== "") {
+              remove.push(`/${key}`);
+              files.delete(key);
+            }
+          }
+          for (const edit of batch) {
+            const key = keyOf(tree.dirs[edit.pick % tree.dirs.length] ?? []);
+            if (edit.kind === "upsert") {
+              const file = { ...edit.file, dir: key };
+              upsert.push(file);
+              files.set(key, file);
+            }
+          }
+          index = index.update({ remove, upsert });
+          const fresh = compile(files.values(), { matcher: testMatcher });
+          expect(answers(index, paths)).toEqual(answers(fresh, paths));
+          expect(index.fileCount).toBe(fresh.fileCount);
+          expect(index.files).toEqual(fresh.files);
+          expect(index.revision).toBe(fresh.revision);
+          expect([...index.directories()]).toEqual([...fresh.directories()]);
+          for (const path of paths.slice(0, 8)) expect(index.explain(["ops"], "READ", path)).toEqual(fresh.explain(["ops"], "READ", path));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it("rejects a change that removes the root file and keeps the old index answering", () => {
     const index = compile([{ dir: "", READ: { include: ["ops"] } }, { dir: "a", READ: { exclude: ["ops"] } }]);
     expect(() => index.update({ remove: ["/"] })).toThrow(expect.objectContaining({ code: "invalid_rights" }));
