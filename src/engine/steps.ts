@@ -12,15 +12,15 @@
  */
 export const STEP_SIZE = 64;
 
-/** Entries of a map of files passed over (copied, scanned) between two yields. */
+/** Directories passed over with no other work (collecting a subtree's files) between two yields. */
 export const ENTRIES_PER_STEP = STEP_SIZE * 4;
 
 /**
  * A computation in steps: each `next()` does at most a few `STEP_SIZE` units
- * of trie work (directories visited, files placed, items sorted), or one
- * linear pass over the map of files (copying it, finding the files below a
- * changed directory). Hashing every file when no revision is given runs
- * within one step (pass one, as the loader does, to avoid that pass).
+ * of trie work (directories visited, files placed, items sorted), or
+ * `ENTRIES_PER_STEP` directories walked over. Hashing every file when no
+ * revision is given runs within one step (pass one, as the loader does, to
+ * avoid that pass).
  */
 export type Steps<T> = Generator<void, T, void>;
 

@@ -51,9 +51,8 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
     fileCount += (now === null ? 0 : 1) - (before === null ? 0 : 1);
   }
   const rootChange = changed.get("");
-  if (rootChange === null) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
-  const rootFile = rootChange?.file ?? old.root.file;
-  // An index's root always has a file (`buildTrie` refuses a tree without one).
+  // Unchanged, the root's file is there (`buildTrie` refuses a tree without one); removed (null), the change is refused.
+  const rootFile = rootChange === undefined ? old.root.file : (rootChange?.file ?? null);
   if (rootFile === null) throw new TreeRightsError("invalid_rights", "the tree root has no rights file");
   // Over new group ids: names the old trie no longer uses are forgotten (grant counts then compare by name).
   if (rootChange !== undefined && !samePatterns(old.root.file, rootFile)) {
@@ -71,7 +70,7 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
     // A removal does little work each, but a checkout may remove thousands.
     if (++done % STEP_SIZE === 0) yield;
     const key = top.join("/");
-    // The files that stay under `top`, as the old trie has them, before the chain below is copied.
+    // The files under `top` this change leaves as they were (the old trie is never modified), and those it puts there.
     const kept = nodeAt(old.root, top);
     const files = kept === undefined ? [] : (yield* filesBelow(kept, top)).filter((f) => !changed.has(f.file.dir));
     files.push(...(upserts.get(key) ?? []));
