@@ -266,18 +266,22 @@ export function nodeAt(root: TrieNode, segments: readonly string[]): TrieNode | 
 
 /**
  * The rights files at or below `top` (at `segments`), with their segments,
- * in steps: the trie is the index's map of files, so a subtree's files cost
- * a walk of that subtree, not of the whole tree.
+ * but those `skip` names, in steps: the trie is the index's map of files,
+ * so a subtree's files cost a walk of that subtree, not of the whole tree.
  */
-export function* filesBelow(top: TrieNode, segments: readonly string[]): Steps<CheckedFile[]> {
+export function* filesBelow(top: TrieNode, segments: readonly string[], skip?: ReadonlySet<string> | ReadonlyMap<string, unknown>): Steps<CheckedFile[]> {
   const found: CheckedFile[] = [];
   const stack: [TrieNode, readonly string[]][] = [[top, segments]];
-  let visited = 0;
+  // Directories met, popped or pushed: a flat directory's children count too.
+  let met = 0;
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (++visited % ENTRIES_PER_STEP === 0) yield;
     const [node, at] = item;
-    if (node.file !== null) found.push({ file: node.file, segments: at });
-    for (const child of node.slots ?? []) if (child !== undefined) stack.push([child, [...at, child.name]]);
+    if (node.file !== null && skip?.has(node.file.dir) !== true) found.push({ file: node.file, segments: at });
+    for (const child of node.slots ?? []) {
+      if (child === undefined) continue;
+      stack.push([child, [...at, child.name]]);
+      if (++met % ENTRIES_PER_STEP === 0) yield;
+    }
   }
   return found;
 }

@@ -11,7 +11,7 @@ import type { Trie } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import { buildTrie, computeSets, inherit, placeFiles, rootSets } from "./trie-build.js";
 import type { Steps } from "./steps.js";
-import { STEP_SIZE } from "./steps.js";
+import { ENTRIES_PER_STEP, STEP_SIZE } from "./steps.js";
 import type { IndexChanges, LevelRule, PatternRule, RightsFile } from "./types.js";
 
 /** The parts of an index that `update` rebuilds: the trie, which holds every file at its directory, and their count. */
@@ -26,8 +26,9 @@ export interface TrieState {
  * are copied (path copying) and everything else is shared. A change to the
  * root's levels only makes new root sets: every directory keeps its
  * transfer. Only a change to the root's pattern rules rebuilds everything.
- * The old trie is the map of the files that did not change: the work is
- * proportional to the changed subtrees, never to the whole tree.
+ * The old trie is the map of the files that did not change: but for that
+ * rebuild, the work is proportional to the changed subtrees, not to the
+ * whole tree.
  */
 export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: GlobMatcher | undefined): Steps<TrieState> {
   // By directory: a file, or null for a removal; an upsert wins over a removal of the same directory.
@@ -72,8 +73,8 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
     const key = top.join("/");
     // The files under `top` this change leaves as they were (the old trie is never modified), and those it puts there.
     const kept = nodeAt(old.root, top);
-    const files = kept === undefined ? [] : (yield* filesBelow(kept, top)).filter((f) => !changed.has(f.file.dir));
-    files.push(...(upserts.get(key) ?? []));
+    const files = kept === undefined ? [] : yield* filesBelow(kept, top, changed);
+    for (const checked of upserts.get(key) ?? []) files.push(checked);
     const chain = [root];
     for (let depth = 1; depth < top.length; depth++) {
       chain.push(ownChild(chain[chain.length - 1] as TrieNode, top.slice(0, depth), pool, fresh));
@@ -135,8 +136,9 @@ function upsertsByTop(tops: readonly (readonly string[])[], changed: ReadonlyMap
   for (const checked of changed.values()) {
     if (checked === null || checked.segments.length === 0) continue;
     // The shortest prefix that is a top: tops have no top above them.
-    for (let depth = 1; depth <= checked.segments.length; depth++) {
-      const key = checked.segments.slice(0, depth).join("/");
+    let key = "";
+    for (const segment of checked.segments) {
+      key = key === "" ? segment : `${key}/${segment}`;
       if (!keys.has(key)) continue;
       const list = byTop.get(key) ?? [];
       list.push(checked);
@@ -147,11 +149,13 @@ function upsertsByTop(tops: readonly (readonly string[])[], changed: ReadonlyMap
   return byTop;
 }
 
-/** Every file of `trie` with `changed` applied, by directory: what a rebuild starts from. */
+/** Every file of `trie` with `changed` applied, by directory, in steps: what a rebuild starts from. */
 function* allFiles(trie: Trie, changed: ReadonlyMap<string, CheckedFile | null>): Steps<Map<string, CheckedFile>> {
   const byDir = new Map<string, CheckedFile>();
-  for (const checked of yield* filesBelow(trie.root, [])) {
-    if (!changed.has(checked.file.dir)) byDir.set(checked.file.dir, checked);
+  let n = 0;
+  for (const checked of yield* filesBelow(trie.root, [], changed)) {
+    byDir.set(checked.file.dir, checked);
+    if (++n % ENTRIES_PER_STEP === 0) yield;
   }
   for (const checked of changed.values()) if (checked !== null) byDir.set(checked.file.dir, checked);
   return byDir;

@@ -93,7 +93,11 @@ describe("the compiled index agrees with the naive resolver", () => {
         const index = compile(tree.files);
         const path = spell(pieces, spelling);
         const expected = thrownBy(() => normalizePath(path));
-        for (const call of [() => index.check(["ops"], access, path), () => index.checker(["ops"], access)(path), () => index.groupsFor(access, path)]) {
+        const calls = [
+          () => index.check(["ops"], access, path), () => index.checker(["ops"], access)(path),
+          () => index.groupsFor(access, path), () => index.explain(["ops"], access, path),
+        ];
+        for (const call of calls) {
           const thrown = thrownBy(call);
           if (expected === undefined) expect(thrown).toBeUndefined();
           else expect(thrown).toEqual(expected);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Access, RightsFile, RightsIndex } from "../../src/engine/index.js";
 import { compile, normalizePath } from "../../src/engine/index.js";
 import type { GenTree } from "../support/arbitraries.js";
-import { GROUPS, LEAVES, keyOf, levelsArb, rightsFile } from "../support/arbitraries.js";
+import { GROUPS, LEAVES, keyOf, levelsArb, rightsFile, spell, spellingArb } from "../support/arbitraries.js";
 import { testMatcher } from "../support/matcher.js";
 import { patternRuleArb, treeWithPatternsArb } from "../support/pattern-arbitraries.js";
 
@@ -81,40 +81,56 @@ describe("index.update", () => {
     );
   });
 
-  it("applies a batch of edits at once like a fresh compile: nested, repeated, and removals of directories without a file", () => {
+  it("applies a batch of edits at once like a fresh compile: nested, repeated, spelled anyhow, new directories, removals of directories without a file", () => {
+    // Each edit names one of the tree's directories or a new one below it, spelled some way.
+    const batchEditArb = fc.record({ edit: editArb, spelling: spellingArb, fresh: fc.boolean() });
     fc.assert(
-      fc.property(treeWithPatternsArb(), fc.array(fc.array(editArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }), (tree, batches) => {
+      fc.property(treeWithPatternsArb(), fc.array(fc.array(batchEditArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }), (tree, batches) => {
         const paths = probes(tree);
         let files = new Map(tree.files.map((f) => [dirKey(f), f]));
         let index = compile(files.values(), { matcher: testMatcher });
         for (const batch of batches) {
-          files = new Map(files);
+          const next = new Map(files);
           const remove: string[] = [];
           const upsert: RightsFile[] = [];
+          const dirOf = ({ edit, fresh }: { edit: Edit; fresh: boolean }): readonly string[] => {
+            const dir = tree.dirs[edit.pick % tree.dirs.length] ?? [];
+            return fresh ? [...dir, "new"] : dir;
+          };
           // As `update` reads a batch: removals first, then upserts, the last of a directory winning.
-          for (const edit of batch) {
-            const key = keyOf(tree.dirs[edit.pick % tree.dirs.length] ?? []);
-            if (edit.kind === "remove" && key !== "") {
-              remove.push(`/${key}`);
-              files.delete(key);
-            }
+          for (const item of batch) {
+            if (item.edit.kind !== "remove") continue;
+            const dir = dirOf(item);
+            remove.push(spell(dir, item.spelling));
+            next.delete(keyOf(dir));
           }
-          for (const edit of batch) {
-            const key = keyOf(tree.dirs[edit.pick % tree.dirs.length] ?? []);
-            if (edit.kind === "upsert") {
-              const file = { ...edit.file, dir: key };
-              upsert.push(file);
-              files.set(key, file);
-            }
+          for (const item of batch) {
+            if (item.edit.kind !== "upsert") continue;
+            const dir = dirOf(item);
+            upsert.push({ ...item.edit.file, dir: spell(dir, item.spelling) });
+            next.set(keyOf(dir), { ...item.edit.file, dir: keyOf(dir) });
           }
+          const previous = index;
+          const before = answers(previous, paths);
+          if (!next.has("")) {
+            // The root's file removed and not put back: refused, the old index untouched.
+            expect(() => index.update({ remove, upsert })).toThrow(/root has no rights file/);
+            continue;
+          }
+          files = next;
           index = index.update({ remove, upsert });
           const fresh = compile(files.values(), { matcher: testMatcher });
           expect(answers(index, paths)).toEqual(answers(fresh, paths));
-          expect(index.fileCount).toBe(fresh.fileCount);
+          expect(index.fileCount).toBe(files.size);
+          // Parents first, then by directory in code units: the order of `sortedFiles`.
+          const depth = (key: string): number => (key === "" ? 0 : key.split("/").length);
+          const order = [...files.keys()].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+          expect(index.files.map((f) => f.dir)).toEqual(order);
           expect(index.files).toEqual(fresh.files);
           expect(index.revision).toBe(fresh.revision);
           expect([...index.directories()]).toEqual([...fresh.directories()]);
           for (const path of paths.slice(0, 8)) expect(index.explain(["ops"], "READ", path)).toEqual(fresh.explain(["ops"], "READ", path));
+          expect(answers(previous, paths)).toEqual(before);
         }
       }),
       { numRuns: 150 },
