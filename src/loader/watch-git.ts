@@ -7,6 +7,14 @@ import { findGitDir } from "./git-commit.js";
 export const GIT_LOCK_MAX_HOLD_MS = 10_000;
 
 /**
+ * How long after git last wrote its index a reload still waits. A checkout
+ * writes the index last, once every file is written; the watcher may report
+ * the last files later than that when the machine is busy, and a reload of
+ * a partial list would swap in a half-applied checkout, then the rest.
+ */
+export const GIT_SETTLE_MS = 150;
+
+/**
  * The `index.lock` path of the git work tree holding `root` (the nearest of
  * `root` and its ancestors with a `.git`), or null outside git. Git holds that
  * lock while it rewrites files, so a reload then would read a half-applied tree.
@@ -18,8 +26,9 @@ export async function findGitIndexLock(root: string): Promise<string | null> {
 
 /**
  * Tells reloads to wait while git rewrites the tree: busy while the index
- * lock exists, for at most `GIT_LOCK_MAX_HOLD_MS`; a lock older than that is
- * taken as left by a crashed git and ignored until it goes.
+ * lock exists, for at most `GIT_LOCK_MAX_HOLD_MS` (a lock older than that is
+ * taken as left by a crashed git and ignored until it goes), and for
+ * `GIT_SETTLE_MS` after git last wrote its index.
  */
 export class GitLockGate {
   #lock: string | null = null;
@@ -32,9 +41,13 @@ export class GitLockGate {
 
   /** True while reloads should wait for git. */
   async busy(): Promise<boolean> {
-    if (this.#lock === null || !(await exists(this.#lock))) {
+    const lock = this.#lock;
+    if (lock === null) return false;
+    if (!(await exists(lock))) {
       this.#heldSince = null;
-      return false;
+      // The index beside the lock (`index.lock` → `index`); an mtime ahead of the clock does not hold reloads.
+      const age = Date.now() - ((await modifiedMs(lock.slice(0, -".lock".length))) ?? Number.NEGATIVE_INFINITY);
+      return age >= 0 && age < GIT_SETTLE_MS;
     }
     this.#heldSince ??= Date.now();
     return Date.now() - this.#heldSince < GIT_LOCK_MAX_HOLD_MS;
@@ -42,10 +55,14 @@ export class GitLockGate {
 }
 
 async function exists(file: string): Promise<boolean> {
+  return (await modifiedMs(file)) !== null;
+}
+
+/** When `file` was last modified (ms since the epoch), or null if it cannot be read. */
+async function modifiedMs(file: string): Promise<number | null> {
   try {
-    await stat(file);
-    return true;
+    return (await stat(file)).mtimeMs;
   } catch {
-    return false;
+    return null;
   }
 }

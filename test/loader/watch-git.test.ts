@@ -1,8 +1,8 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { openTree } from "../../src/loader/open-tree.js";
-import { findGitIndexLock, GIT_LOCK_MAX_HOLD_MS, GitLockGate } from "../../src/loader/watch-git.js";
+import { findGitIndexLock, GIT_LOCK_MAX_HOLD_MS, GIT_SETTLE_MS, GitLockGate } from "../../src/loader/watch-git.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 
 let root = "";
@@ -42,6 +42,22 @@ describe("GitLockGate", () => {
     expect(await gate.busy()).toBe(false);
     await writeFile(path.join(root, ".git", "index.lock"), "");
     expect(await gate.busy()).toBe(true);
+  });
+});
+
+describe("GitLockGate after git finished", () => {
+  it("is busy for a moment after git wrote its index, not for an index written earlier or dated ahead of the clock", async () => {
+    root = await makeTree({ ".git/HEAD": "ref: refs/heads/main\n" });
+    const gate = new GitLockGate();
+    await gate.locate(root);
+    const index = path.join(root, ".git", "index");
+    await writeFile(index, "");
+    expect(await gate.busy()).toBe(true);
+    const seconds = (ms: number): number => ms / 1000;
+    await utimes(index, seconds(Date.now() - GIT_SETTLE_MS - 1000), seconds(Date.now() - GIT_SETTLE_MS - 1000));
+    expect(await gate.busy()).toBe(false);
+    await utimes(index, seconds(Date.now() + 60_000), seconds(Date.now() + 60_000));
+    expect(await gate.busy()).toBe(false);
   });
 });
 
