@@ -13,6 +13,8 @@ export const API_ERROR_CODES = Object.freeze({
   body_too_large: "the body is larger than the server accepts",
   unsupported_media_type: "the body is not `application/json`",
   bad_request: "the request is malformed in another way",
+  headers_too_large: "the request's headers are larger than the server accepts",
+  request_timeout: "the request was not received in time",
   not_found: "no such route",
   method_not_allowed: "the route exists, but not for this method",
   revision_gone: "`GET /v1/changes` was asked for changes since a revision that is too old or was never served",

@@ -6,7 +6,7 @@ import { AnswerCache } from "./answers.js";
 import { registerChangesRoute } from "./changes-route.js";
 import { registerDecisionRoutes } from "./decision-routes.js";
 import { useJsonParser } from "./json-body.js";
-import { createNotFoundHandler, handleError } from "./error-handler.js";
+import { createNotFoundHandler, handleClientError, handleError } from "./error-handler.js";
 import { registerOpsRoutes } from "./ops-routes.js";
 import type { ServerState } from "./ops-routes.js";
 import { resolveServerOptions } from "./server-options.js";
@@ -83,8 +83,10 @@ function fastifyOptions(options: ResolvedServerOptions): FastifyServerOptions {
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimit,
     schemaErrorFormatter: formatSchemaErrors,
-    // Errors raised before routing (a malformed URL) get the same error body.
+    // Errors raised before routing (a malformed URL) get the same error body,
+    // and so do requests Node's HTTP parser refuses before fastify sees them.
     frameworkErrors: handleError,
+    clientErrorHandler: handleClientError,
     // Requests already on an open connection are still answered while draining;
     // `/readyz` reports 503 so that balancers stop sending new ones.
     return503OnClosing: false,

@@ -2,7 +2,9 @@
  * Every failure becomes `{"error":{"code","message"}}`: caller mistakes are
  * 4xx with a stable code, anything else a logged 500 that reveals nothing.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { TreeRightsError } from "../engine/index.js";
 import { ApiError, quote } from "./api-error.js";
 import type { ApiErrorCode } from "./api-error.js";
@@ -50,6 +52,34 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
     request.log.error({ reqId: request.id, err: error, method: request.method, url: request.url }, "request failed");
   }
   void reply.code(apiError.statusCode).send(apiError.toBody());
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refused
+ * (a raw non-ASCII byte or a control character in the URL or a header, a
+ * header section too large, a request not received in time) gets the same
+ * `{"error":{…}}` body as every other error, then the connection closes,
+ * as Node and fastify do.
+ */
+export function handleClientError(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const apiError = clientError(error.code);
+  this.log.trace({ err: error }, "client error");
+  if (socket.writable) {
+    const body = JSON.stringify(apiError.toBody());
+    socket.write(
+      `HTTP/1.1 ${apiError.statusCode} ${STATUS_CODES[apiError.statusCode] ?? ""}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+function clientError(code: string | undefined): ApiError {
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return new ApiError(408, "request_timeout", "the request was not received in time");
+  if (code === "HPE_HEADER_OVERFLOW") return new ApiError(431, "headers_too_large", "the request's headers are larger than the server accepts");
+  return new ApiError(400, "bad_request", "the request is not valid HTTP: percent-encode any byte outside printable ASCII in the URL, and send no control character in the URL or a header");
 }
 
 /**

@@ -123,6 +123,23 @@ describe("over a real socket", () => {
     expect(JSON.parse(res!.body)).toMatchObject({ error: { code: "invalid_url" } });
     socket.destroy();
   });
+
+  test.each([
+    ["a raw non-ASCII byte in the URL", Buffer.concat([Buffer.from("GET /v1/check?access=READ&path=/a/"), Buffer.from([0xc3, 0xa9]), Buffer.from(" HTTP/1.1\r\nHost: x\r\n\r\n")]), 400, "bad_request"],
+    ["a control character in a header", Buffer.from("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n"), 400, "bad_request"],
+    ["a header section over the limit", Buffer.from(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`), 431, "headers_too_large"],
+  ])("a request Node's parser refuses (%s) gets our error body, then the connection closes", async (_name, request, status, code) => {
+    const { port } = await listening();
+    const socket = await open(port);
+    const answer = readResponses(socket, 1);
+    const closed = new Promise<void>((resolve) => { socket.once("close", () => { resolve(); }); });
+    socket.write(request);
+    const [res] = await answer;
+    expect(res!.status).toBe(status);
+    expect(res!.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(JSON.parse(res!.body)).toEqual({ error: { code, message: expect.any(String) as string } });
+    await closed;
+  });
 });
 
 describe("graceful close", () => {
