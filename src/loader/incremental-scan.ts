@@ -14,7 +14,7 @@ import { readTree } from "./read-tree.js";
 import { nodeFs, TimeSlicer } from "./tree-fs.js";
 import type { LoadOptions } from "./types.js";
 import { walkTree } from "./walk.js";
-import { isDirectory } from "./watch-supervisor.js";
+import { isDirectory } from "./watch-tree.js";
 
 /** What the watcher saw since the last reload, relative to the root. */
 export interface ChangeBatch {

@@ -21,7 +21,8 @@ import { TimeSlicer } from "./tree-fs.js";
 import { NO_GRANTS, ReloadHistory } from "./watch-history.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
 import { warmReloadPaths } from "./warm-up.js";
-import { isDirectory, WatchSupervisor } from "./watch-supervisor.js";
+import { WatchSupervisor } from "./watch-supervisor.js";
+import { isDirectory } from "./watch-tree.js";
 import type { WatcherFactory } from "./watch-tree.js";
 
 const OFF: WatchStatus = Object.freeze({ state: "off" });

@@ -1,10 +1,10 @@
 /** Keeping a tree watched: starts the watcher, reports its failures, recovers when it can. */
-import { realpath, stat } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import type { WatchStatus } from "./types.js";
 import type { TreeChange } from "./watch-changes.js";
 import { GitLockGate } from "./watch-git.js";
 import { watchTreeInThread } from "./watch-thread.js";
-import { watchTree } from "./watch-tree.js";
+import { isDirectory, watchTree } from "./watch-tree.js";
 import type { TreeWatcher, TreeWatchListener, WatcherFactory } from "./watch-tree.js";
 
 /** Default time between recovery attempts, in ms; doubled while restarts keep failing. */
@@ -32,15 +32,6 @@ export interface SupervisorOptions {
   readonly thread?: boolean;
   /** Time between recovery attempts, in ms (default `RECOVERY_POLL_MS`). */
   readonly recoveryPollMs?: number;
-}
-
-/** True iff `dir` exists and is a directory (following a symbolic link). */
-export async function isDirectory(dir: string): Promise<boolean> {
-  try {
-    return (await stat(dir)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /**

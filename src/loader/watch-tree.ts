@@ -1,6 +1,7 @@
 /** Watching a rights tree with chokidar, filtered down to the changes that can alter it. */
 import path from "node:path";
 import type { Stats } from "node:fs";
+import { stat } from "node:fs/promises";
 import { watch } from "chokidar";
 import type { ChokidarOptions, FSWatcher } from "chokidar";
 import { CONFIG_FILE } from "./config.js";
@@ -17,6 +18,22 @@ import type { TreeChange } from "./watch-changes.js";
  * with the new directory goes live once, complete.
  */
 export const NEW_DIR_RECHECK_MS = 250;
+
+/**
+ * How often the watcher looks for its root directory, in ms, besides after
+ * every removal below it: chokidar reports the root's own removal as an
+ * `unlinkDir`, but can miss it on a busy machine.
+ */
+export const ROOT_CHECK_MS = 1000;
+
+/** True iff `dir` exists and is a directory (following a symbolic link). */
+export async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** Creates the chokidar watcher; tests swap it to inject failures. */
 export type WatcherFactory = (root: string, options: ChokidarOptions) => FSWatcher;
@@ -110,9 +127,12 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
   });
   let failed = false;
   const rechecks = new Set<NodeJS.Timeout>();
+  let rootCheck: NodeJS.Timeout | null = null;
   const stopRechecks = (): void => {
     for (const timer of rechecks) clearTimeout(timer);
     rechecks.clear();
+    if (rootCheck !== null) clearInterval(rootCheck);
+    rootCheck = null;
   };
   const fail = (error: Error): void => {
     if (failed) return;
@@ -129,12 +149,22 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
     timer.unref();
     rechecks.add(timer);
   };
+  const rootRemoved = (): void => {
+    fail(new Error(`root directory \`${root}\` was removed`));
+  };
+  const lookForRoot = (): void => {
+    if (failed) return;
+    void isDirectory(root).then((there) => {
+      if (!there && !failed) rootRemoved();
+    });
+  };
   watcher.on("all", (event, file) => {
     if (failed) return;
     if (event === "unlinkDir" && path.resolve(file) === root) {
-      fail(new Error(`root directory \`${root}\` was removed`));
+      rootRemoved();
       return;
     }
+    if (event === "unlink" || event === "unlinkDir") lookForRoot();
     const change = treeChange(event, path.relative(root, file).split(path.sep).join("/"));
     if (change === null) return;
     listener.change(change);
@@ -156,6 +186,7 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
     fail(new Error(`cannot watch \`${root}\`: ${reason}`, { cause: error }));
   });
   await new Promise<void>((resolve) => watcher.once("ready", resolve));
+  rootCheck = setInterval(lookForRoot, ROOT_CHECK_MS).unref();
   let closing: Promise<void> | null = null;
   return {
     close: () => {
