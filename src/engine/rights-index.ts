@@ -4,9 +4,9 @@ import type { GroupSet } from "./group-set.js";
 import { GroupSetPool, applyRule, compareCodeUnits, transferHasId } from "./group-set.js";
 import type { Transfer } from "./group-set.js";
 import { formatPath, normalizePath } from "./path.js";
-import { revisionOf, sortedFilesSteps } from "./rights-file-check.js";
+import { revisionOf, sortedFiles, sortedFilesSteps } from "./rights-file-check.js";
 import type { ScopedRule, Trie, TrieNode } from "./trie.js";
-import { deepestIndexed, filesBelow, nodeAt, relativeTo } from "./trie.js";
+import { deepestIndexed, filesBelow, nodeAtDir, relativeTo } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import type {
   Access, EffectiveChange, ExplainStep, Explanation, GrantCounts, IndexChanges, IndexedDirectory, Keyword, LevelRule,
@@ -44,7 +44,7 @@ export class CompiledIndex implements RightsIndex {
   }
 
   get files(): readonly RightsFile[] {
-    this.#files ??= Object.freeze(filesOf(this.#root));
+    this.#files ??= Object.freeze(sortedFiles(runSteps(filesBelow(this.#root, []))).map((e) => e.file));
     return this.#files;
   }
 
@@ -186,7 +186,7 @@ export class CompiledIndex implements RightsIndex {
       for (const scoped of scope) {
         if (!scoped.test(relativeTo(scoped.depth, prefix))) continue;
         // As the file reads now (positions may have moved since the rule was compiled).
-        const owner = nodeAt(this.#root, scoped.depth === 0 ? [] : scoped.dir.split("/"))?.file;
+        const owner = nodeAtDir(this.#root, scoped.dir)?.file;
         const rule = owner?.patterns?.[scoped.index] ?? scoped.rule;
         record(prefix, owner?.file ?? "", rule[access], rule.match);
       }
@@ -222,20 +222,6 @@ export class CompiledIndex implements RightsIndex {
     const segments = normalizePath(path);
     return segments.length === node.depth ? set : beyondIndex(node, segments, access, set.members);
   }
-}
-
-/**
- * The files of the trie below `root`, parents first, then by path: the order
- * of `sortedFiles`.
- */
-function filesOf(root: TrieNode): RightsFile[] {
-  const byDepth: RightsFile[][] = [];
-  const stack = [root];
-  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
-    if (node.file !== null) (byDepth[node.depth] ??= []).push(node.file);
-    for (const child of node.slots ?? []) if (child !== undefined) stack.push(child);
-  }
-  return byDepth.flatMap((files) => files.sort((a, b) => compareCodeUnits(a.dir, b.dir)));
 }
 
 function compiled(index: RightsIndex, method: string): CompiledIndex {

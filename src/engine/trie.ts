@@ -254,6 +254,11 @@ export function deepestIndexed(root: TrieNode, path: string): TrieNode {
   return node;
 }
 
+/** The node at the directory keyed `dir` (`""` for the root, `a/b`), if indexed. */
+export function nodeAtDir(root: TrieNode, dir: string): TrieNode | undefined {
+  return nodeAt(root, dir === "" ? [] : dir.split("/"));
+}
+
 /** The node at the directory `segments`, if indexed. */
 export function nodeAt(root: TrieNode, segments: readonly string[]): TrieNode | undefined {
   let node: TrieNode | undefined = root;

@@ -6,7 +6,7 @@ import { TreeRightsError } from "./errors.js";
 import { GroupSetPool } from "./group-set.js";
 import type { CheckedFile } from "./rights-file-check.js";
 import { checkedFile, removedDir } from "./rights-file-check.js";
-import { TrieNode, filesBelow, nodeAt } from "./trie.js";
+import { TrieNode, filesBelow, nodeAt, nodeAtDir } from "./trie.js";
 import type { Trie } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
 import { buildTrie, computeSets, inherit, placeFiles, rootSets } from "./trie-build.js";
@@ -48,7 +48,7 @@ export function* applyChanges(state: TrieState, changes: IndexChanges, matcher: 
   const old = state.trie;
   let fileCount = state.fileCount;
   for (const [key, now] of changed) {
-    const before = nodeAt(old.root, key === "" ? [] : key.split("/"))?.file ?? null;
+    const before = nodeAtDir(old.root, key)?.file ?? null;
     fileCount += (now === null ? 0 : 1) - (before === null ? 0 : 1);
   }
   const rootChange = changed.get("");

@@ -152,9 +152,13 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
   const rootRemoved = (): void => {
     fail(new Error(`root directory \`${root}\` was removed`));
   };
+  // One look at a time: a checkout removing a thousand files needs one stat, not a thousand.
+  let looking = false;
   const lookForRoot = (): void => {
-    if (failed) return;
+    if (failed || looking) return;
+    looking = true;
     void isDirectory(root).then((there) => {
+      looking = false;
       if (!there && !failed) rootRemoved();
     });
   };
