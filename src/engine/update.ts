@@ -121,8 +121,7 @@ function outermost(dirs: readonly (readonly string[])[]): (readonly string[])[] 
   const kept: (readonly string[])[] = [];
   const keys = new Set<string>();
   for (const dir of byDepth) {
-    const covered = dir.some((_, i) => keys.has(dir.slice(0, i).join("/"))) || keys.has(dir.join("/"));
-    if (covered) continue;
+    if (keyAtOrAbove(dir, keys) !== undefined) continue;
     kept.push(dir);
     keys.add(dir.join("/"));
   }
@@ -134,19 +133,25 @@ function upsertsByTop(tops: readonly (readonly string[])[], changed: ReadonlyMap
   const keys = new Set(tops.map((top) => top.join("/")));
   const byTop = new Map<string, CheckedFile[]>();
   for (const checked of changed.values()) {
-    if (checked === null || checked.segments.length === 0) continue;
-    // The shortest prefix that is a top: tops have no top above them.
-    let key = "";
-    for (const segment of checked.segments) {
-      key = key === "" ? segment : `${key}/${segment}`;
-      if (!keys.has(key)) continue;
-      const list = byTop.get(key) ?? [];
-      list.push(checked);
-      byTop.set(key, list);
-      break;
-    }
+    if (checked === null) continue;
+    // Tops have no top above them, so there is at most one.
+    const key = keyAtOrAbove(checked.segments, keys);
+    if (key === undefined) continue;
+    const list = byTop.get(key) ?? [];
+    list.push(checked);
+    byTop.set(key, list);
   }
   return byTop;
+}
+
+/** The key of the shortest non-empty prefix of `segments` (itself included) that `keys` holds. */
+function keyAtOrAbove(segments: readonly string[], keys: ReadonlySet<string>): string | undefined {
+  let key = "";
+  for (const segment of segments) {
+    key = key === "" ? segment : `${key}/${segment}`;
+    if (keys.has(key)) return key;
+  }
+  return undefined;
 }
 
 /** Every file of `trie` with `changed` applied, by directory, in steps: what a rebuild starts from. */

@@ -32,11 +32,14 @@ export async function findGitIndexLock(root: string): Promise<string | null> {
  */
 export class GitLockGate {
   #lock: string | null = null;
+  /** The index beside the lock (`index.lock` → `index`). */
+  #index = "";
   #heldSince: number | null = null;
 
   /** Finds the lock of the work tree holding `root` (call again when the root may have changed). */
   async locate(root: string): Promise<void> {
     this.#lock = await findGitIndexLock(root);
+    this.#index = this.#lock?.slice(0, -".lock".length) ?? "";
   }
 
   /** True while reloads should wait for git. */
@@ -45,8 +48,8 @@ export class GitLockGate {
     if (lock === null) return false;
     if (!(await exists(lock))) {
       this.#heldSince = null;
-      // The index beside the lock (`index.lock` → `index`); an mtime ahead of the clock does not hold reloads.
-      const age = Date.now() - ((await modifiedMs(lock.slice(0, -".lock".length))) ?? Number.NEGATIVE_INFINITY);
+      // An index dated ahead of the clock does not hold reloads.
+      const age = Date.now() - ((await modifiedMs(this.#index)) ?? Number.NEGATIVE_INFINITY);
       return age >= 0 && age < GIT_SETTLE_MS;
     }
     this.#heldSince ??= Date.now();
