@@ -26,7 +26,7 @@ export default tseslint.config(
         patterns: [
           { group: ["node:*", "fs", "path", "os", "crypto", "child_process"], message: "src/engine is pure: no I/O" },
           { group: ["yaml", "ajv", "ajv/*", "chokidar", "fastify", "jose", "micromatch", "commander", "prom-client"], message: "src/engine has no runtime dependencies" },
-          { group: ["../loader/*", "../server/*", "../cli/*"], message: "dependencies point cli → server → loader → engine" },
+          { group: ["**/loader/**", "**/server/**", "**/cli/**"], message: "dependencies point cli → server → loader → engine" },
         ],
       }],
     },
@@ -34,13 +34,13 @@ export default tseslint.config(
   {
     files: ["src/loader/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["../server/*", "../cli/*", "fastify"], message: "dependencies point cli → server → loader → engine" }] }],
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/server/**", "**/cli/**", "fastify"], message: "dependencies point cli → server → loader → engine" }] }],
     },
   },
   {
     files: ["src/server/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["../cli/*", "commander"], message: "dependencies point cli → server → loader → engine" }] }],
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/cli/**", "commander"], message: "dependencies point cli → server → loader → engine" }] }],
     },
   },
   {

@@ -23,8 +23,8 @@ import { ACCESS_LEVELS } from "../src/engine/index.js";
 import { diffIndexes } from "../src/engine/diff.js";
 import type { RightsDiff } from "../src/engine/diff-types.js";
 import { run } from "../src/cli/run.js";
-import { readGitTree, readGitTrees } from "../src/loader/git-tree.js";
-import { compileSnapshot } from "../src/loader/compile-snapshot.js";
+import { readGitTree, readGitTrees } from "../src/loader/git/git-tree.js";
+import { compileSnapshot } from "../src/loader/read/compile-snapshot.js";
 import { summarize } from "./stats.js";
 import type { Summary } from "./stats.js";
 

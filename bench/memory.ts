@@ -24,7 +24,7 @@ import v8 from "node:v8";
 import { compile } from "../src/engine/index.js";
 import type { Access, RightsFile, RightsIndex } from "../src/engine/index.js";
 import { loadTree } from "../src/loader/index.js";
-import { HISTORY_SIZE } from "../src/loader/watch-history.js";
+import { HISTORY_SIZE } from "../src/loader/live/watch-history.js";
 import { machine, printTable } from "./report.js";
 import { canCollect, collect, fmt, mib, summarize } from "./stats.js";
 import { freshChunk, generateQueries, generateTree, mulberry32 } from "./workload.js";

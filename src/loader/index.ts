@@ -1,24 +1,24 @@
 /** The loader: reads rights trees from disk, validates them, keeps them live. */
 
 // One-shot loading and linting
-export { loadTree, lintTree } from "./load-tree.js";
-export type { LintOptions } from "./load-tree.js";
+export { loadTree, lintTree } from "./read/load-tree.js";
+export type { LintOptions } from "./read/load-tree.js";
 
 // Pattern-rule globs and the optional tree configuration
-export { globMatcher } from "./glob.js";
-export { CONFIG_FILE } from "./config.js";
-export type { TreeConfig } from "./config.js";
+export { globMatcher } from "./parse/glob.js";
+export { CONFIG_FILE } from "./parse/config.js";
+export type { TreeConfig } from "./parse/config.js";
 
 // Live trees with hot reload
-export { openTree } from "./open-tree.js";
+export { openTree } from "./live/open-tree.js";
 
 // Reading a tree straight from git objects (no checkout)
-export { readGitTree, readGitTrees } from "./git-tree.js";
-export type { GitTreeOptions, GitTreeSnapshot } from "./git-tree.js";
+export { readGitTree, readGitTrees } from "./git/git-tree.js";
+export type { GitTreeOptions, GitTreeSnapshot } from "./git/git-tree.js";
 
 // Reading without compiling (tooling)
-export { readTree, RIGHTS_FILE } from "./read-tree.js";
-export type { TreeSnapshot } from "./read-tree.js";
+export { readTree, RIGHTS_FILE } from "./read/read-tree.js";
+export type { TreeSnapshot } from "./read/read-tree.js";
 
 export type {
   LoadOptions, LintResult, OpenOptions, RejectedLoad, WatchStatus,

@@ -7,13 +7,13 @@
 // Building and running the server
 export { buildServer } from "./build-server.js";
 export { serve } from "./serve.js";
-export { serveCluster } from "./cluster-primary.js";
+export { serveCluster } from "./cluster/cluster-primary.js";
 
 // Configuration and the running server
 export { MAX_WORKERS } from "./server-options.js";
 export type { ServerOptions, ServeOptions, ClusterOptions, ListeningServer, RunningServer, ClusterServer, ClusterWorker } from "./server-options.js";
-export { ClusterError, CLUSTER_ERROR_CODES } from "./cluster-protocol.js";
-export type { ClusterErrorCode } from "./cluster-protocol.js";
+export { ClusterError, CLUSTER_ERROR_CODES } from "./cluster/cluster-protocol.js";
+export type { ClusterErrorCode } from "./cluster/cluster-protocol.js";
 
 // HTTP error codes and bodies, and the change feed's answer
 export { API_ERROR_CODES } from "./api-error.js";

@@ -6,8 +6,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { TreeHandle } from "../loader/index.js";
 import { ApiError } from "./api-error.js";
-import { MetricsUnavailableError, workerLink } from "./cluster-link.js";
-import type { WorkerLink } from "./cluster-link.js";
+import { MetricsUnavailableError, workerLink } from "./cluster/cluster-link.js";
+import type { WorkerLink } from "./cluster/cluster-link.js";
 import { errorSchema } from "./schemas.js";
 import type { ServerMetrics } from "./server-metrics.js";
 import { VERSION } from "./version.js";

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { openTree } from "../loader/index.js";
 import type { TreeHandle } from "../loader/index.js";
 import { buildServer } from "./build-server.js";
-import { serveCluster } from "./cluster-primary.js";
+import { serveCluster } from "./cluster/cluster-primary.js";
 import { SHUTDOWN_TIMEOUT_MS, serverUrl } from "./server-options.js";
 import type { ClusterOptions, ClusterServer, RunningServer, ServeOptions } from "./server-options.js";
 import { handleShutdownSignals } from "./shutdown-signals.js";

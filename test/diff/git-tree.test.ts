@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TreeRightsError } from "../../src/engine/index.js";
 import { readTree } from "../../src/loader/index.js";
-import { readGitTree, readGitTrees } from "../../src/loader/git-tree.js";
+import { readGitTree, readGitTrees } from "../../src/loader/git/git-tree.js";
 import { TestRepo } from "./git-repo.js";
 
 const ROOT = "READ:\n  override: [staff]\nWRITE:\n  override: [admins]\n";

@@ -1,9 +1,9 @@
 import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_FILE, DEFAULT_CONFIG, parseConfig, readConfig } from "../../src/loader/config.js";
-import { loadTree } from "../../src/loader/load-tree.js";
-import { readTree } from "../../src/loader/read-tree.js";
+import { CONFIG_FILE, DEFAULT_CONFIG, parseConfig, readConfig } from "../../src/loader/parse/config.js";
+import { loadTree } from "../../src/loader/read/load-tree.js";
+import { readTree } from "../../src/loader/read/read-tree.js";
 import { makeTree } from "./tree-fixture.js";
 
 function parse(text: string) {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeUtf8, firstInvalidByte } from "../../src/loader/decode.js";
+import { decodeUtf8, firstInvalidByte } from "../../src/loader/parse/decode.js";
 
 describe("decodeUtf8", () => {
   it("agrees with a fatal TextDecoder on which bytes are UTF-8", () => {

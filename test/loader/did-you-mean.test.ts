@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { didYouMean, editDistance } from "../../src/loader/did-you-mean.js";
+import { didYouMean, editDistance } from "../../src/loader/parse/did-you-mean.js";
 
 const LEVELS = ["READ", "WRITE"];
 const KEYWORDS = ["override", "include", "exclude"];

@@ -3,10 +3,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { findGitDir, HeadCommit, headCommit } from "../../src/loader/git-commit.js";
-import * as gitRun from "../../src/loader/git-run.js";
-import { HISTORY_SIZE, REBUILDS_KEPT } from "../../src/loader/watch-history.js";
-import { openTree } from "../../src/loader/open-tree.js";
+import { findGitDir, HeadCommit, headCommit } from "../../src/loader/git/git-commit.js";
+import * as gitRun from "../../src/loader/git/git-run.js";
+import { HISTORY_SIZE, REBUILDS_KEPT } from "../../src/loader/live/watch-history.js";
+import { openTree } from "../../src/loader/live/open-tree.js";
 import type { ReloadEvent, TreeHandle } from "../../src/loader/types.js";
 import { makeTree, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 

@@ -9,9 +9,9 @@ import path from "node:path";
 import fc from "fast-check";
 import { expect } from "vitest";
 import type { Access, Problem, RightsIndex } from "../../src/engine/index.js";
-import { compileSnapshot } from "../../src/loader/compile-snapshot.js";
-import { readTree } from "../../src/loader/read-tree.js";
-import type { TreeChange } from "../../src/loader/watch-changes.js";
+import { compileSnapshot } from "../../src/loader/read/compile-snapshot.js";
+import { readTree } from "../../src/loader/read/read-tree.js";
+import type { TreeChange } from "../../src/loader/live/watch-changes.js";
 
 /** Directories edits touch; `""` is the root. Nested ones let a new directory bring ancestors with it. */
 export const DIRS: readonly string[] = ["", "a", "b", "a/x", "a/y", "b/x", "a/x/deep", "c/d/e"];

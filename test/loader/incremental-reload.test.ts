@@ -2,23 +2,23 @@ import { rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { IncrementalLoader } from "../../src/loader/incremental-reload.js";
-import type { LoadOutcome } from "../../src/loader/incremental-reload.js";
-import { readRights } from "../../src/loader/read-rights-file.js";
-import type * as ReadRightsModule from "../../src/loader/read-rights-file.js";
-import { walkTree } from "../../src/loader/walk.js";
-import type * as WalkModule from "../../src/loader/walk.js";
-import type { TreeChange } from "../../src/loader/watch-changes.js";
-import { PendingChanges } from "../../src/loader/watch-changes.js";
+import { IncrementalLoader } from "../../src/loader/live/incremental-reload.js";
+import type { LoadOutcome } from "../../src/loader/live/incremental-reload.js";
+import { readRights } from "../../src/loader/read/read-rights-file.js";
+import type * as ReadRightsModule from "../../src/loader/read/read-rights-file.js";
+import { walkTree } from "../../src/loader/read/walk.js";
+import type * as WalkModule from "../../src/loader/read/walk.js";
+import type { TreeChange } from "../../src/loader/live/watch-changes.js";
+import { PendingChanges } from "../../src/loader/live/watch-changes.js";
 import { applyEdit, editArb, expectSameAnswers, fullLoad, START } from "./incremental-edits.js";
 import type { Edit } from "./incremental-edits.js";
 import { makeTree, put, removeTree, rights } from "./open-tree-harness.js";
 
-vi.mock("../../src/loader/read-rights-file.js", async (importOriginal) => {
+vi.mock("../../src/loader/read/read-rights-file.js", async (importOriginal) => {
   const actual = await importOriginal<typeof ReadRightsModule>();
   return { ...actual, readRights: vi.fn(actual.readRights) };
 });
-vi.mock("../../src/loader/walk.js", async (importOriginal) => {
+vi.mock("../../src/loader/read/walk.js", async (importOriginal) => {
   const actual = await importOriginal<typeof WalkModule>();
   return { ...actual, walkTree: vi.fn(actual.walkTree) };
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Problem } from "../../src/engine/index.js";
-import { lintTree, loadTree } from "../../src/loader/load-tree.js";
+import { lintTree, loadTree } from "../../src/loader/read/load-tree.js";
 import { makeTree } from "./tree-fixture.js";
 import type { TreeFiles } from "./tree-fixture.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LoadError, TreeRightsError } from "../../src/engine/index.js";
-import { compileSnapshot, lintTree, loadTree } from "../../src/loader/load-tree.js";
+import { compileSnapshot, lintTree, loadTree } from "../../src/loader/read/load-tree.js";
 import { makeTree } from "./tree-fixture.js";
 
 describe("loadTree", () => {

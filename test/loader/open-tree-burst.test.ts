@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { openTree } from "../../src/loader/open-tree.js";
+import { openTree } from "../../src/loader/live/open-tree.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 

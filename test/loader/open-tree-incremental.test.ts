@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { openTree, openTreeWith } from "../../src/loader/open-tree.js";
-import { readRights } from "../../src/loader/read-rights-file.js";
-import type * as ReadRightsModule from "../../src/loader/read-rights-file.js";
+import { openTree, openTreeWith } from "../../src/loader/live/open-tree.js";
+import { readRights } from "../../src/loader/read/read-rights-file.js";
+import type * as ReadRightsModule from "../../src/loader/read/read-rights-file.js";
 import { applyEdit, editArb, expectSameAnswers, fullLoad, START } from "./incremental-edits.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 
-vi.mock("../../src/loader/read-rights-file.js", async (importOriginal) => {
+vi.mock("../../src/loader/read/read-rights-file.js", async (importOriginal) => {
   const actual = await importOriginal<typeof ReadRightsModule>();
   return { ...actual, readRights: vi.fn(actual.readRights) };
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Access, RightsFile } from "../../src/engine/index.js";
-import { openTree } from "../../src/loader/open-tree.js";
+import { openTree } from "../../src/loader/live/open-tree.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import { naiveCheck, naiveTree } from "../support/naive.js";
 import { toYaml } from "../support/write-tree.js";

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { NodeFsHandler } from "chokidar/handler.js";
 import { describe, expect, it, vi } from "vitest";
-import { openTree } from "../../src/loader/open-tree.js";
+import { openTree } from "../../src/loader/live/open-tree.js";
 import { fullLoad, START } from "./incremental-edits.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 

@@ -2,7 +2,7 @@ import { rename } from "node:fs/promises";
 import { watch } from "chokidar";
 import type { FSWatcher } from "chokidar";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { openTree, openTreeWith } from "../../src/loader/open-tree.js";
+import { openTree, openTreeWith } from "../../src/loader/live/open-tree.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 

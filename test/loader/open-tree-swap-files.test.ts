@@ -1,21 +1,21 @@
 import { mkdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { readRights } from "../../src/loader/read-rights-file.js";
-import type * as ReadRightsModule from "../../src/loader/read-rights-file.js";
-import { walkTree } from "../../src/loader/walk.js";
-import type * as WalkModule from "../../src/loader/walk.js";
-import { openTree } from "../../src/loader/open-tree.js";
+import { readRights } from "../../src/loader/read/read-rights-file.js";
+import type * as ReadRightsModule from "../../src/loader/read/read-rights-file.js";
+import { walkTree } from "../../src/loader/read/walk.js";
+import type * as WalkModule from "../../src/loader/read/walk.js";
+import { openTree } from "../../src/loader/live/open-tree.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import type { Recorder } from "./open-tree-harness.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 
 // Count file reads and walks: a reload that finds the same revision emits nothing, so reads are what show a trigger.
-vi.mock("../../src/loader/read-rights-file.js", async (importOriginal) => {
+vi.mock("../../src/loader/read/read-rights-file.js", async (importOriginal) => {
   const actual = await importOriginal<typeof ReadRightsModule>();
   return { ...actual, readRights: vi.fn(actual.readRights) };
 });
-vi.mock("../../src/loader/walk.js", async (importOriginal) => {
+vi.mock("../../src/loader/read/walk.js", async (importOriginal) => {
   const actual = await importOriginal<typeof WalkModule>();
   return { ...actual, walkTree: vi.fn(actual.walkTree) };
 });

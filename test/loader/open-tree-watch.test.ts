@@ -1,7 +1,7 @@
 import { mkdir, rm, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { openTree } from "../../src/loader/open-tree.js";
+import { openTree } from "../../src/loader/live/open-tree.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import type { Recorder } from "./open-tree-harness.js";
 import { makeTree, pause, put, record, removeTree, renameOver, rights, WAIT } from "./open-tree-harness.js";

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LoadError, TreeRightsError } from "../../src/engine/index.js";
-import { openTree } from "../../src/loader/open-tree.js";
+import { openTree } from "../../src/loader/live/open-tree.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import { makeTree, put, record, removeTree, rights } from "./open-tree-harness.js";
 

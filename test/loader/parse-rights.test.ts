@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRights } from "../../src/loader/parse-rights.js";
-import { PROBLEM_CODES } from "../../src/loader/problems.js";
+import { parseRights } from "../../src/loader/parse/parse-rights.js";
+import { PROBLEM_CODES } from "../../src/loader/parse/problems.js";
 
 const FILE = "plant/north/access.rights";
 

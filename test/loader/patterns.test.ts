@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseRights } from "../../src/loader/parse-rights.js";
-import { globMatcher, globProblem } from "../../src/loader/glob.js";
-import { loadTree } from "../../src/loader/load-tree.js";
+import { parseRights } from "../../src/loader/parse/parse-rights.js";
+import { globMatcher, globProblem } from "../../src/loader/parse/glob.js";
+import { loadTree } from "../../src/loader/read/load-tree.js";
 import { makeTree } from "./tree-fixture.js";
 
 const PLANT = `READ: { include: [operators] }

@@ -2,12 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readRights } from "../../src/loader/read-rights-file.js";
-import { MAX_RIGHTS_BYTES, RIGHTS_FILE, readRightsFile, readTree, readTreeWith } from "../../src/loader/read-tree.js";
-import type { TreeFs } from "../../src/loader/tree-fs.js";
-import { TimeSlicer, nodeFs } from "../../src/loader/tree-fs.js";
-import { ignoreMatcher } from "../../src/loader/ignore.js";
-import { DirQueue, walkTree } from "../../src/loader/walk.js";
+import { readRights } from "../../src/loader/read/read-rights-file.js";
+import { MAX_RIGHTS_BYTES, RIGHTS_FILE, readRightsFile, readTree, readTreeWith } from "../../src/loader/read/read-tree.js";
+import type { TreeFs } from "../../src/loader/read/tree-fs.js";
+import { TimeSlicer, nodeFs } from "../../src/loader/read/tree-fs.js";
+import { ignoreMatcher } from "../../src/loader/read/ignore.js";
+import { DirQueue, walkTree } from "../../src/loader/read/walk.js";
 import { makeTree, writeFiles } from "./tree-fixture.js";
 
 const ROOT_RIGHTS = "READ: {include: [operators]}\nWRITE: {include: [supervisors]}\n";

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runSteps } from "../../src/engine/index.js";
-import { fileDigest, revisionOf, revisionOfSteps, TreeRevision } from "../../src/loader/revision.js";
+import { fileDigest, revisionOf, revisionOfSteps, TreeRevision } from "../../src/loader/read/revision.js";
 
 const pathArb = fc.array(fc.constantFrom("a", "b", "plant", "north", "é", "x y"), { minLength: 0, maxLength: 3 })
   .map((dirs) => [...dirs, "access.rights"].join("/"));

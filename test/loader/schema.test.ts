@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { CONFIG_SCHEMA_URL } from "../../src/loader/config.js";
-import { SCHEMA_URL } from "../../src/loader/schema.js";
+import { CONFIG_SCHEMA_URL } from "../../src/loader/parse/config.js";
+import { SCHEMA_URL } from "../../src/loader/parse/schema.js";
 
 interface Described {
   readonly title?: string;

@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYamlValue } from "yaml";
 import { generateTree, rightsYaml } from "../../bench/workload.js";
-import { parseRights, parseRightsYaml } from "../../src/loader/parse-rights.js";
-import { parseSimpleRights } from "../../src/loader/simple-rights.js";
+import { parseRights, parseRightsYaml } from "../../src/loader/parse/parse-rights.js";
+import { parseSimpleRights } from "../../src/loader/parse/simple-rights.js";
 import { toYaml } from "../support/write-tree.js";
 
 const FILE = "plant/access.rights";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TimeSlicer } from "../../src/loader/tree-fs.js";
+import { TimeSlicer } from "../../src/loader/read/tree-fs.js";
 
 describe("TimeSlicer", () => {
   it("is due before its first pause, so its work starts on a turn of its own", async () => {

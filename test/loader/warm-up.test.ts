@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/engine/index.js";
 import type { RightsFile } from "../../src/engine/index.js";
-import { warmReloadPaths } from "../../src/loader/warm-up.js";
+import { warmReloadPaths } from "../../src/loader/live/warm-up.js";
 
 const files: RightsFile[] = [
   { dir: "", READ: { override: ["ops"] }, WRITE: { override: ["admins"] } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PendingChanges, UNLINK_HOLD_MS } from "../../src/loader/watch-changes.js";
+import { PendingChanges, UNLINK_HOLD_MS } from "../../src/loader/live/watch-changes.js";
 
 describe("PendingChanges", () => {
   it("has no work until a change arrives, and starts over after take()", () => {

@@ -1,8 +1,8 @@
 import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { openTree } from "../../src/loader/open-tree.js";
-import { findGitIndexLock, GIT_LOCK_MAX_HOLD_MS, GIT_SETTLE_MS, GitLockGate } from "../../src/loader/watch-git.js";
+import { openTree } from "../../src/loader/live/open-tree.js";
+import { findGitIndexLock, GIT_LOCK_MAX_HOLD_MS, GIT_SETTLE_MS, GitLockGate } from "../../src/loader/git/watch-git.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 
 let root = "";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/engine/index.js";
 import type { RightsIndex } from "../../src/engine/index.js";
-import { NO_GRANTS, ReloadHistory } from "../../src/loader/watch-history.js";
+import { NO_GRANTS, ReloadHistory } from "../../src/loader/live/watch-history.js";
 
 function tree(read: string[], revision: string): RightsIndex {
   return compile([{ dir: "", READ: { include: read } }, { dir: "a", WRITE: { override: read } }], { revision });

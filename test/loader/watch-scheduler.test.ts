@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ReloadScheduler } from "../../src/loader/watch-scheduler.js";
+import { ReloadScheduler } from "../../src/loader/live/watch-scheduler.js";
 
 /** A run the test finishes by hand, counting starts and overlaps. */
 function controlledRun() {

@@ -1,10 +1,10 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { TreeChange } from "../../src/loader/watch-changes.js";
-import { CLOSE_TIMEOUT_MS, SYNC_TIMEOUT_MS, watchTreeInThread } from "../../src/loader/watch-thread.js";
-import type { TreeWatcher } from "../../src/loader/watch-tree.js";
-import { NEW_DIR_RECHECK_MS } from "../../src/loader/watch-tree.js";
+import type { TreeChange } from "../../src/loader/live/watch-changes.js";
+import { CLOSE_TIMEOUT_MS, SYNC_TIMEOUT_MS, watchTreeInThread } from "../../src/loader/watch/watch-thread.js";
+import type { TreeWatcher } from "../../src/loader/watch/watch-tree.js";
+import { NEW_DIR_RECHECK_MS } from "../../src/loader/watch/watch-tree.js";
 import { makeTree, removeTree, rights, WAIT } from "./open-tree-harness.js";
 
 /** What a listener heard. */

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import os from "node:os";
 import { watch } from "chokidar";
 import { describe, expect, it, vi } from "vitest";
-import { rawEventFile, ROOT_CHECK_MS, treeChange, watchIgnore, watchTree } from "../../src/loader/watch-tree.js";
+import { rawEventFile, ROOT_CHECK_MS, treeChange, watchIgnore, watchTree } from "../../src/loader/watch/watch-tree.js";
 import { makeTree, removeTree, rights } from "./open-tree-harness.js";
 
 const file = statSync(import.meta.filename);
