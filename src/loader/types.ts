@@ -29,6 +29,14 @@ export interface OpenOptions extends LoadOptions {
    * big trees.
    */
   readonly watchThread?: boolean;
+  /**
+   * Serve the tree at the commit this git ref names (`main`, `origin/main`,
+   * `HEAD`, a tag or a commit), read from git's object store, never from the
+   * work tree: uncommitted edits are ignored, and the index moves when the
+   * ref moves. `dir` may be any directory inside the repository; the tree's
+   * root is that directory's path in it. Implies watching the ref.
+   */
+  readonly ref?: string;
 }
 
 /** A load that was rejected while an older index kept answering. */
@@ -38,12 +46,26 @@ export interface RejectedLoad {
   /** ISO time of the rejection. */
   readonly at: string;
   readonly problems: readonly Problem[];
+  /** The commit whose tree was rejected; set when serving a git ref. */
+  readonly commit?: string;
 }
 
 /** State of the file watcher. */
 export interface WatchStatus {
   readonly state: "off" | "watching" | "failed";
   /** Why watching failed (inotify limit, root removed, ...); set while `state` is `failed`. */
+  readonly error?: string;
+}
+
+/** Where a live tree is read from. */
+export interface TreeSource {
+  /** `work-tree`: the files on disk; `ref`: the commits a git ref names (`OpenOptions.ref`). */
+  readonly mode: "work-tree" | "ref";
+  /** The ref served, in `ref` mode. */
+  readonly ref?: string;
+  /** The tree's root inside the repository (`config/rights`, `""` for the top), in `ref` mode. */
+  readonly path?: string;
+  /** Why the ref cannot be followed now (deleted, git failing); the last index keeps answering. */
   readonly error?: string;
 }
 
@@ -71,6 +93,8 @@ export interface TreeStatus {
   readonly commit?: string | null;
   /** The last 50 swaps, the initial load first, oldest first. Always set by `openTree`. */
   readonly history?: readonly ReloadRecord[];
+  /** Where the tree is read from; set in `ref` mode (absent means the work tree). */
+  readonly source?: TreeSource;
 }
 
 /** One swap in `TreeStatus.history`. */
@@ -108,6 +132,8 @@ export interface TreeEvents {
   reload: [event: ReloadEvent];
   rejected: [rejected: RejectedLoad];
   "watch-error": [error: Error];
+  /** The commit moved and its rights files are those of the index already answering: no swap, a new commit. Emitted in `ref` mode. */
+  commit: [commit: string | null];
 }
 
 /**

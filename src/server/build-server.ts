@@ -47,6 +47,9 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   const metrics = new ServerMetrics(() => tree.index, VERSION, resolved.processMetrics);
   const answers = new AnswerCache(tree);
   const refresher = setInterval(() => { answers.refresh(); }, COMMIT_REFRESH_MS).unref();
+  // A tree that says when its commit moved without a swap (ref mode) is followed at once, not at the next refresh.
+  const onCommit = (): void => { answers.refresh(); };
+  tree.on("commit", onCommit);
   registerDecisionRoutes(app, { answers, metrics, maxBatch: resolved.maxBatch, batchBodyLimit: resolved.batchBodyLimit });
   registerWhereRoute(app, { answers, metrics });
   registerChangesRoute(app, { tree, answers });
@@ -66,6 +69,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   app.addHook("onClose", (_instance, done) => {
     clearInterval(reaper);
     clearInterval(refresher);
+    tree.off("commit", onCommit);
     unlisten();
     done();
   });

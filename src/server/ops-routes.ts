@@ -39,6 +39,9 @@ const problem = {
   additionalProperties: true,
 } as const;
 
+/** The source of a handle that names none: the work tree. */
+const WORK_TREE = Object.freeze({ mode: "work-tree" });
+
 const statusResponseSchema = {
   200: {
     type: "object",
@@ -58,7 +61,13 @@ const statusResponseSchema = {
         additionalProperties: true,
       },
       watch: { type: "object", properties: { state: { type: "string" }, error: { type: "string" } }, additionalProperties: true },
-      commit: { type: ["string", "null"], description: "git HEAD the serving index was loaded at; null outside git" },
+      commit: { type: ["string", "null"], description: "git HEAD the serving index was loaded at (in ref mode, the ref's commit); null outside git" },
+      source: {
+        type: "object",
+        description: "where the tree is read from: `work-tree`, or `ref` (`serve --ref`) with the ref, the tree's path in the repository, and why the ref cannot be followed now",
+        properties: { mode: { type: "string" }, ref: { type: "string" }, path: { type: "string" }, error: { type: "string" } },
+        additionalProperties: true,
+      },
       worker: {
         type: "object",
         description: "only in cluster mode (`serve --workers`): the worker that answered, one of `count`",
@@ -101,7 +110,7 @@ export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }
   app.get("/v1/status", { schema: { response: statusResponseSchema } }, (_request, reply) => {
     const status = tree.status;
     // A handle that keeps no git or reload history still answers with both fields.
-    return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [], ...worker });
+    return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [], source: status.source ?? WORK_TREE, ...worker });
   });
 
   app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));

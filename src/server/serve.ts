@@ -38,7 +38,8 @@ export async function serve(dir: string, options: ServeOptions | ClusterOptions 
       done();
     });
   });
-  running.app.log.info({ url: running.url, root: running.tree.status.root, revision: running.tree.index.revision, fileCount: running.tree.index.fileCount }, "treerights serving");
+  const { root, source, commit } = running.tree.status;
+  running.app.log.info({ url: running.url, root, ...(source?.ref === undefined ? {} : { ref: source.ref, commit }), revision: running.tree.index.revision, fileCount: running.tree.index.fileCount }, "treerights serving");
   if (options.handleSignals === true) {
     unhandleSignals = handleShutdownSignals(() => running.close(), running.app.log, options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS);
   }
@@ -54,6 +55,7 @@ export async function serve(dir: string, options: ServeOptions | ClusterOptions 
 export async function listenOn(dir: string, options: ServeOptions, prepare?: (app: FastifyInstance) => void): Promise<RunningServer> {
   const tree = await openTree(dir, {
     watch: options.watch ?? true,
+    ...(options.ref !== undefined ? { ref: options.ref } : {}),
     ...(options.ignore !== undefined ? { ignore: options.ignore } : {}),
     ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
   });

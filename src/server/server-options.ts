@@ -31,6 +31,12 @@ export interface ServeOptions extends ServerOptions {
   readonly port?: number;
   /** Reload the tree when its rights files change (default true). */
   readonly watch?: boolean;
+  /**
+   * Serve the commits this git ref names instead of the work tree (see
+   * `OpenOptions.ref`): the production mode. Follows the ref; `watch: false`
+   * is refused with it.
+   */
+  readonly ref?: string;
   /** Extra micromatch globs of paths never read. */
   readonly ignore?: readonly string[];
   /** Quiet time after the last change before reloading, in ms. */

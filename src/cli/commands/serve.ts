@@ -18,6 +18,7 @@ interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly watch: boolean;
+  readonly ref?: string;
   readonly ignore?: readonly string[];
   readonly logLevel: LogLevel;
   readonly workers: number;
@@ -42,6 +43,7 @@ export function addServeCommand(program: Command, ctx: CommandContext): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .addOption(new Option("--port <port>", "port to listen on (0: any free port)").argParser(parsePort).default(8080))
     .option("--no-watch", "load the tree once; do not reload on changes")
+    .option("--ref <ref>", "serve the commit this git ref names (main, origin/main, a tag), read from git, never from the work tree; follows the ref as it moves (recommended in production)")
     .addOption(ignoreOption())
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .addOption(
@@ -53,6 +55,8 @@ export function addServeCommand(program: Command, ctx: CommandContext): void {
       "after",
       "\nPrints the listening URL, then runs until SIGTERM or SIGINT (graceful shutdown).\n" +
         "A tree that does not load at startup lists every problem and exits 2.\n" +
+        "With --ref, [dir] may be any directory of the repository: the tree at that path in each commit is served,\n" +
+        "uncommitted edits are ignored, and a commit, merge, reset or fetch that moves the ref swaps the index.\n" +
         "With --workers above 1, a worker that dies is restarted; see docs/cluster.md.",
     )
     .action(async (dir: string, opts: ServeOptions) => {
@@ -67,13 +71,15 @@ async function start(ctx: CommandContext, dir: string, opts: ServeOptions): Prom
       host: opts.host,
       port: opts.port,
       watch: opts.watch,
+      ...(opts.ref === undefined ? {} : { ref: opts.ref }),
       ...(opts.ignore === undefined ? {} : { ignore: opts.ignore }),
       handleSignals: true,
       logger: { level: opts.logLevel },
       workers: opts.workers,
     });
     const workers = "workerCount" in server ? ` with ${String(server.workerCount)} workers` : "";
-    writeLines(io.stdout, [`treerights: serving \`${dir}\` on ${server.url}${workers}`]);
+    const at = opts.ref === undefined ? "" : ` at ref \`${opts.ref}\``;
+    writeLines(io.stdout, [`treerights: serving \`${dir}\`${at} on ${server.url}${workers}`]);
     // The server's handles keep the process alive; its signal handlers close it.
     return EXIT_OK;
   } catch (error) {

@@ -130,7 +130,8 @@ function readEntry(entry: GitEntry, bytes: Buffer | null, cache: ParseCache): Pa
   return parsed;
 }
 
-function missingObject(path: string): Problem {
+/** The problem of an entry whose object git does not have. */
+export function missingObject(path: string): Problem {
   return problem("unreadable", path, NOWHERE, `git has no object for ${quote(path)}; the repository may be partial or damaged`);
 }
 

@@ -99,9 +99,9 @@ async function revParse(repo: string, spec: string): Promise<string> {
   return (await git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", spec])).toString("utf8").trim();
 }
 
-/** `tree`, `blob`, ... or null when `object` (`<tree>:<path>`) does not exist. */
-async function objectType(repo: string, object: string): Promise<string | null> {
-  // The tree was resolved already, so a failure here means the path is not in it.
+/** `tree`, `blob`, ... or null when `object` (`<tree>:<path>`, of a tree or commit that exists) does not exist. */
+export async function objectType(repo: string, object: string): Promise<string | null> {
+  // The tree or commit was resolved already, so a failure here means the path is not in it.
   const out = await git(repo, ["cat-file", "-t", object]).catch(() => null);
   return out === null ? null : out.toString("utf8").trim();
 }

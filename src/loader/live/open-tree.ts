@@ -16,6 +16,7 @@ import { NOWHERE, problem } from "../parse/problems.js";
 import type {
   OpenOptions, RejectedLoad, RevisionChanges, TreeEvents, TreeHandle, TreeStatus, WatchStatus,
 } from "../types.js";
+import { openRefTree } from "./ref-tree.js";
 import { PendingChanges } from "./watch-changes.js";
 import { TimeSlicer } from "../read/tree-fs.js";
 import { NO_GRANTS, ReloadHistory } from "./watch-history.js";
@@ -45,6 +46,7 @@ export interface OpenHooks {
  * changes to rights files reload it after a short debounce.
  */
 export function openTree(dir: string, options: OpenOptions = {}): Promise<TreeHandle> {
+  if (options.ref !== undefined) return openRefTree(dir, options);
   return openTreeWith(dir, options, {});
 }
 

@@ -101,6 +101,7 @@ function workerConfig(root: string, options: ClusterOptions, resolved: ResolvedS
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 8080,
     watch: options.watch ?? true,
+    ...(options.ref === undefined ? {} : { ref: options.ref }),
     ...(options.ignore === undefined ? {} : { ignore: options.ignore }),
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
     bodyLimit: resolved.bodyLimit,

@@ -1,0 +1,267 @@
+/**
+ * `openTree(dir, { ref })`: a live rights tree served from the commits a git
+ * ref names, never from the work tree. Each move of the ref (a commit, a
+ * merge, a reset, `git update-ref`, a fetch) reads only the rights files
+ * that changed between the two commits and swaps one reference; a commit
+ * whose tree has errors is rejected and the last good index keeps answering.
+ */
+import { EventEmitter } from "node:events";
+import { LoadError, TreeRightsError } from "../../engine/index.js";
+import type { Problem, RightsIndex } from "../../engine/index.js";
+import { RefSource } from "../git/ref-source.js";
+import { RefWatch, REF_POLL_MS } from "../git/ref-watch.js";
+import { NOWHERE, problem } from "../parse/problems.js";
+import { ignoreMatcher } from "../read/ignore.js";
+import { TimeSlicer } from "../read/tree-fs.js";
+import type {
+  OpenOptions, RejectedLoad, RevisionChanges, TreeEvents, TreeHandle, TreeSource, TreeStatus, WatchStatus,
+} from "../types.js";
+import { RELOAD_SLICE_MS } from "./incremental-reload.js";
+import type { RefLoad } from "./ref-loader.js";
+import { RefLoader } from "./ref-loader.js";
+import { warmReloadPaths } from "./warm-up.js";
+import { NO_GRANTS, ReloadHistory } from "./watch-history.js";
+import { ReloadScheduler } from "./watch-scheduler.js";
+
+/** Quiet time after git last touched its directory before the ref is looked at, in ms: a commit writes several files. */
+export const REF_DEBOUNCE_MS = 10;
+
+/** Seam for tests (not exported from the package). */
+export interface RefHooks {
+  /** How often the ref is looked at whatever the watches say, in ms (default `REF_POLL_MS`). */
+  readonly pollMs?: number;
+  /** Skip the file watches: only the poll notices moves. */
+  readonly noWatch?: boolean;
+}
+
+/**
+ * Loads the tree at the commit `options.ref` names in the repository holding
+ * `dir`, and follows the ref. Rejects with `LoadError` when that commit's
+ * tree is invalid, and with `TreeRightsError` (`git_failed`) when `dir` is
+ * not in a git repository or the ref names no commit.
+ */
+export async function openRefTree(dir: string, options: OpenOptions, hooks: RefHooks = {}): Promise<TreeHandle> {
+  if (options.watch === false) {
+    throw new TreeRightsError("invalid_option", "a ref is followed as it moves and cannot be combined with `watch: false` (`--no-watch`); name a commit to serve a fixed tree");
+  }
+  const debounceMs = options.debounceMs ?? REF_DEBOUNCE_MS;
+  if (!Number.isFinite(debounceMs) || debounceMs < 0) {
+    throw new TreeRightsError("invalid_option", `\`debounceMs\` must be a non-negative number of milliseconds, got \`${String(debounceMs)}\``);
+  }
+  ignoreMatcher(options.ignore); // throws `invalid_option` before git runs
+  const { source } = await RefSource.open(dir, options.ref ?? "HEAD");
+  const tree = new RefTree(source, options, hooks, debounceMs);
+  await tree.start();
+  return tree;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The live handle behind `openTree(dir, { ref })`. */
+class RefTree implements TreeHandle {
+  readonly #source: RefSource;
+  readonly #events = new EventEmitter();
+  readonly #scheduler: ReloadScheduler;
+  readonly #watch: RefWatch | null;
+  readonly #loader: RefLoader;
+  readonly #history = new ReloadHistory();
+  #index: RightsIndex | null = null;
+  /** The commit whose tree `#index` is. */
+  #commit: string | null = null;
+  /** The commit last looked at, loaded or rejected: the next load starts only when the ref names another. */
+  #seen: string | null = null;
+  #startError: Error | null = null;
+  /** Why the ref cannot be followed now; cleared when it resolves again. */
+  #refError: string | null = null;
+  #loadedAt = "";
+  #loadMs = 0;
+  #reloads = 0;
+  #rejectedReloads = 0;
+  #rejected: RejectedLoad | null = null;
+  #closing: Promise<void> | null = null;
+  /** The poll when there are no file watches (`RefWatch` polls on its own). */
+  #poll: NodeJS.Timeout | null = null;
+
+  constructor(source: RefSource, options: OpenOptions, hooks: RefHooks, debounceMs: number) {
+    this.#source = source;
+    this.#loader = new RefLoader(source, options);
+    this.#scheduler = new ReloadScheduler((forced) => this.#load(forced), { debounceMs });
+    const look = (): void => { this.#scheduler.notify(); };
+    this.#watch = hooks.noWatch === true ? null : new RefWatch(source.gitDir, source.commonDir, { look, failed: (error) => { this.#emit("watch-error", error); } }, hooks.pollMs ?? REF_POLL_MS);
+    // Without file watches the poll is all there is; with them it is the safety net.
+    if (this.#watch === null) this.#poll = setInterval(look, hooks.pollMs ?? REF_POLL_MS).unref();
+  }
+
+  /** The last good index. */
+  get index(): RightsIndex {
+    if (this.#index === null) throw new TreeRightsError("not_ready", "the rights tree has not loaded yet");
+    return this.#index;
+  }
+
+  get status(): TreeStatus {
+    const index = this.index;
+    const watch: WatchStatus = this.#watch?.error == null
+      ? { state: "watching" }
+      : { state: "watching", error: this.#watch.error.message };
+    const source: TreeSource = {
+      mode: "ref", ref: this.#source.ref, path: this.#source.prefix, ...(this.#refError === null ? {} : { error: this.#refError }),
+    };
+    return Object.freeze({
+      root: this.#source.root,
+      revision: index.revision,
+      loadedAt: this.#loadedAt,
+      loadMs: this.#loadMs,
+      fileCount: index.fileCount,
+      reloads: this.#reloads,
+      rejectedReloads: this.#rejectedReloads,
+      rejected: this.#rejected,
+      watch: Object.freeze(watch),
+      commit: this.#commit,
+      history: this.#history.records,
+      source: Object.freeze(source),
+    });
+  }
+
+  changesSince(revision: string): RevisionChanges | null {
+    return this.#history.changesSince(revision, this.index);
+  }
+
+  on<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
+    this.#events.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
+    this.#events.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Resolves the ref again now and loads its commit if it moved. */
+  reload(): Promise<void> {
+    return this.#scheduler.now();
+  }
+
+  close(): Promise<void> {
+    this.#watch?.close();
+    if (this.#poll !== null) clearInterval(this.#poll);
+    // The scheduler waits for a running load, which sees `#closing` and neither swaps nor emits.
+    this.#closing ??= this.#scheduler.close();
+    return this.#closing;
+  }
+
+  /** Watches, then loads: the watch comes first so no move after the load is missed. */
+  async start(): Promise<void> {
+    try {
+      this.#watch?.start();
+      await this.#scheduler.now();
+    } finally {
+      if (this.#index === null) await this.close();
+    }
+    if (this.#index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
+    // The first move should not be the one to run cold code.
+    await warmReloadPaths(this.#index, RELOAD_SLICE_MS);
+  }
+
+  async #load(forced: boolean): Promise<void> {
+    const initial = this.#index === null;
+    let commit: string | null;
+    try {
+      commit = await this.#source.resolve();
+    } catch (err) {
+      this.#fail(initial, err instanceof Error ? err : new Error(messageOf(err)));
+      return;
+    }
+    if (commit === null) {
+      this.#fail(initial, new TreeRightsError("git_failed", `ref \`${this.#source.ref}\` names no commit any more (deleted?); the last good index keeps answering`));
+      return;
+    }
+    this.#refError = null;
+    // A look that finds the ref where it was is the common case (git touched other files): nothing to do.
+    if (commit === this.#seen && !(forced && initial)) return;
+    this.#seen = commit;
+    const started = performance.now();
+    let outcome: RefLoad;
+    try {
+      outcome = await this.#loader.load(commit);
+    } catch (err) {
+      if (initial) this.#startError = err instanceof Error ? err : new Error(messageOf(err));
+      else if (this.#closing === null) {
+        // Look again at the next notice: the commit was not read.
+        this.#seen = null;
+        this.#reject("", commit, [problem("unreadable", "", NOWHERE, `cannot read commit \`${commit}\`: ${messageOf(err)}`)]);
+      }
+      return;
+    }
+    const durationMs = performance.now() - started;
+    if (this.#isClosing()) return;
+    if (!outcome.ok) {
+      if (initial) this.#startError = new LoadError(outcome.problems);
+      else this.#reject(outcome.revision, commit, outcome.problems);
+      return;
+    }
+    const previous = this.#index;
+    if (previous === outcome.index) {
+      this.#rejected = null;
+      if (this.#commit !== commit) {
+        this.#commit = commit;
+        this.#emit("commit", commit);
+      }
+      return;
+    }
+    // Counted before the swap, so status, history and index change together.
+    const counts = previous === null ? NO_GRANTS : await new TimeSlicer(RELOAD_SLICE_MS).run(outcome.index.grantCountsSinceSteps(previous));
+    if (this.#isClosing()) return;
+    this.#rejected = null;
+    // INVARIANT: decisions only ever see a complete index, and its commit with it; these assignments are the swap.
+    this.#commit = commit;
+    this.#index = outcome.index;
+    const now = new Date();
+    this.#loadedAt = now.toISOString();
+    this.#loadMs = durationMs;
+    this.#history.add(outcome.index, counts, {
+      commit, filesChanged: previous === null ? outcome.index.fileCount : outcome.changedFiles.length, rebuilt: outcome.rebuilt, at: now,
+    });
+    if (previous === null) return;
+    this.#reloads++;
+    this.#emit("reload", { index: outcome.index, previous, durationMs, changedFiles: outcome.changedFiles, commit });
+  }
+
+  // A method, not a field read: TypeScript would keep the narrowing of `#closing` across an `await`.
+  #isClosing(): boolean {
+    return this.#closing !== null;
+  }
+
+  /** The ref could not be resolved: at startup the error; later reported once per cause, the last index answering. */
+  #fail(initial: boolean, error: Error): void {
+    if (initial) {
+      this.#startError = error;
+      return;
+    }
+    if (this.#refError === error.message) return;
+    this.#refError = error.message;
+    this.#emit("watch-error", error);
+  }
+
+  #reject(revision: string, commit: string, problems: readonly Problem[]): void {
+    // The same broken content read again is one rejection, not two.
+    if (revision !== "" && this.#rejected?.revision === revision) return;
+    const rejected: RejectedLoad = Object.freeze({ revision, at: new Date().toISOString(), problems: Object.freeze([...problems]), commit });
+    this.#rejected = rejected;
+    this.#rejectedReloads++;
+    this.#emit("rejected", rejected);
+  }
+
+  #emit<E extends keyof TreeEvents>(event: E, ...args: TreeEvents[E]): void {
+    if (this.#closing !== null) return;
+    try {
+      this.#events.emit(event, ...args);
+    } catch (err) {
+      // A throwing listener must not stop reloads; surface it as any throwing listener is.
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  }
+}
