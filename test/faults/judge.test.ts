@@ -38,8 +38,19 @@ describe("the judge", () => {
       { question: opsRoot, revision: "rev-half", allowed: true },
       { question: opsRoot, revision: "rev-after", allowed: true },
     ]);
+    // Both trees allow ops on /b: nothing beyond them was given away.
     expect(faultsOf(verdict)).toEqual({ ...NO_FAULTS, unknownRevisions: { "rev-half": 2 } });
     expect(verdict.served.get("rev-after")).toBe(1);
+  });
+
+  it("counts what was allowed that every tree denies, whatever revision allowed it", () => {
+    const outsider: Question = { groups: ["leaked"], access: "READ", path: "/plant/a" };
+    const verdict = judge(oracles, [
+      { question: outsider, revision: "rev-half", allowed: true },
+      { question: outsider, revision: "rev-before", allowed: true },
+      { question: outsider, revision: "rev-after", allowed: false },
+    ]);
+    expect(faultsOf(verdict)).toMatchObject({ unknownRevisions: { "rev-half": 1 }, wrongCount: 1, allowedBeyondAll: 2 });
   });
 
   it("keeps only the questions that tell the trees apart, and refuses a set too weak to", () => {

@@ -35,6 +35,8 @@ export interface Verdict {
   readonly wrong: readonly string[];
   /** How many answers were wrong in all. */
   readonly wrongCount: number;
+  /** Answers, under any revision, that allowed what every oracle tree denies: what a half-applied tree gives away. */
+  readonly allowedBeyondAll: number;
 }
 
 /** How many wrong answers a verdict spells out; the rest are only counted. */
@@ -46,11 +48,19 @@ export function judge(oracles: Iterable<Oracle>, answers: Iterable<Answer>): Ver
   for (const oracle of oracles) byRevision.set(oracle.revision, oracle);
   const served = new Map<string, number>([...byRevision.keys()].map((r) => [r, 0]));
   const unknownRevisions = new Map<string, number>();
-  // A question is asked many times: its oracle answer is computed once per revision.
+  // A question is asked many times: its oracle answers are computed once per revision.
   const expected = new Map<Question, Map<string, boolean>>();
+  const deniedByAll = new Map<Question, boolean>();
+  let allowedBeyondAll = 0;
   const wrong: string[] = [];
   let wrongCount = 0;
   for (const answer of answers) {
+    if (answer.allowed) {
+      const q = answer.question;
+      let denied = deniedByAll.get(q);
+      if (denied === undefined) deniedByAll.set(q, (denied = [...byRevision.values()].every((o) => !o.check(q.groups, q.access, q.path))));
+      if (denied) allowedBeyondAll++;
+    }
     const oracle = byRevision.get(answer.revision);
     if (oracle === undefined) {
       unknownRevisions.set(answer.revision, (unknownRevisions.get(answer.revision) ?? 0) + 1);
@@ -69,7 +79,7 @@ export function judge(oracles: Iterable<Oracle>, answers: Iterable<Answer>): Ver
     wrongCount++;
     if (wrong.length < MAX_LISTED) wrong.push(`${questionText(answer.question)} → ${String(answer.allowed)} at ${answer.revision}, its tree says ${String(want)}`);
   }
-  return { served, unknownRevisions, wrong, wrongCount };
+  return { served, unknownRevisions, wrong, wrongCount, allowedBeyondAll };
 }
 
 /** A question in one line, for failure messages. */
@@ -78,12 +88,12 @@ export function questionText(q: Question): string {
 }
 
 /** The verdict as the plain data a test asserts on: no unknown revision, no wrong answer. */
-export function faultsOf(verdict: Verdict): { unknownRevisions: Record<string, number>; wrong: readonly string[]; wrongCount: number } {
-  return { unknownRevisions: Object.fromEntries(verdict.unknownRevisions), wrong: verdict.wrong, wrongCount: verdict.wrongCount };
+export function faultsOf(verdict: Verdict): Pick<Verdict, "wrong" | "wrongCount" | "allowedBeyondAll"> & { unknownRevisions: Record<string, number> } {
+  return { unknownRevisions: Object.fromEntries(verdict.unknownRevisions), wrong: verdict.wrong, wrongCount: verdict.wrongCount, allowedBeyondAll: verdict.allowedBeyondAll };
 }
 
-/** The verdict a test wants: nothing unknown, nothing wrong. */
-export const NO_FAULTS = { unknownRevisions: {}, wrong: [], wrongCount: 0 } as const;
+/** The verdict a test wants: nothing unknown, nothing wrong, nothing allowed that every tree denies. */
+export const NO_FAULTS = { unknownRevisions: {}, wrong: [], wrongCount: 0, allowedBeyondAll: 0 } as const;
 
 /**
  * Questions that tell the oracle trees apart: each one whose answer differs

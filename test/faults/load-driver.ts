@@ -40,6 +40,12 @@ export interface LoadOptions {
   readonly maxMs?: number;
   /** Checkers stop by themselves after this many answers in all (default 500,000). */
   readonly maxAnswers?: number;
+  /**
+   * `gentle` (default): each checker waits a timer turn between questions.
+   * `busy`: only an immediate turn, so the checkers keep this thread as busy
+   * as a loaded server is, and the reload competes with them for it.
+   */
+  readonly pace?: "gentle" | "busy";
 }
 
 /** What a load recorded. */
@@ -63,6 +69,9 @@ export function startLoad(asker: Asker, questions: readonly Question[], options:
   const checkers = options.checkers ?? 4;
   const deadline = performance.now() + (options.maxMs ?? 90_000);
   const maxAnswers = options.maxAnswers ?? 500_000;
+  const turn = options.pace === "busy"
+    ? () => new Promise((resolve) => setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0));
   const answers: Answer[] = [];
   const errors: string[] = [];
   let running = true;
@@ -76,7 +85,7 @@ export function startLoad(asker: Asker, questions: readonly Question[], options:
         if (errors.length > 10) return;
       }
       // An in-process answer is synchronous: leave the reload its turns of the event loop.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await turn();
     }
   };
   const loops = Array.from({ length: checkers }, (_, w) => checker(w));
