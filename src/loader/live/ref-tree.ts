@@ -5,7 +5,6 @@
  * that changed between the two commits and swaps one reference; a commit
  * whose tree has errors is rejected and the last good index keeps answering.
  */
-import { EventEmitter } from "node:events";
 import { LoadError, TreeRightsError } from "../../engine/index.js";
 import type { Problem, RightsIndex } from "../../engine/index.js";
 import { RefSource } from "../git/ref-source.js";
@@ -19,6 +18,7 @@ import type {
 import { RELOAD_SLICE_MS } from "./incremental-reload.js";
 import type { RefLoad } from "./ref-loader.js";
 import { RefLoader } from "./ref-loader.js";
+import { TreeEmitter } from "./tree-emitter.js";
 import { warmReloadPaths } from "./warm-up.js";
 import { NO_GRANTS, ReloadHistory } from "./watch-history.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
@@ -62,7 +62,7 @@ function messageOf(err: unknown): string {
 /** The live handle behind `openTree(dir, { ref })`. */
 class RefTree implements TreeHandle {
   readonly #source: RefSource;
-  readonly #events = new EventEmitter();
+  readonly #events = new TreeEmitter();
   readonly #scheduler: ReloadScheduler;
   readonly #watch: RefWatch | null;
   readonly #loader: RefLoader;
@@ -129,12 +129,12 @@ class RefTree implements TreeHandle {
   }
 
   on<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#events.on(event, listener as (...args: unknown[]) => void);
+    this.#events.on(event, listener);
     return this;
   }
 
   off<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#events.off(event, listener as (...args: unknown[]) => void);
+    this.#events.off(event, listener);
     return this;
   }
 
@@ -147,6 +147,7 @@ class RefTree implements TreeHandle {
     this.#watch?.close();
     if (this.#poll !== null) clearInterval(this.#poll);
     // The scheduler waits for a running load, which sees `#closing` and neither swaps nor emits.
+    this.#events.silence();
     this.#closing ??= this.#scheduler.close();
     return this.#closing;
   }
@@ -254,14 +255,6 @@ class RefTree implements TreeHandle {
   }
 
   #emit<E extends keyof TreeEvents>(event: E, ...args: TreeEvents[E]): void {
-    if (this.#closing !== null) return;
-    try {
-      this.#events.emit(event, ...args);
-    } catch (err) {
-      // A throwing listener must not stop reloads; surface it as any throwing listener is.
-      process.nextTick(() => {
-        throw err;
-      });
-    }
+    this.#events.emit(event, ...args);
   }
 }
