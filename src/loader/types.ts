@@ -105,8 +105,12 @@ export interface ReloadRecord {
   readonly at: string;
   /** Rights files added, changed or removed (for the initial load: every file loaded). */
   readonly filesChanged: number;
-  /** (directory, level, group) grants gained and lost against the previous index; zero for the initial load. */
-  readonly changes: { readonly added: number; readonly removed: number };
+  /**
+   * (directory, level, group) grants gained and lost against the previous
+   * index; zero for the initial load. Counted after the swap, so that the
+   * swap never waits for it: null while still being counted.
+   */
+  readonly changes: { readonly added: number; readonly removed: number } | null;
 }
 
 /** The effective changes from one revision to the current one, for change feeds. */
@@ -131,7 +135,11 @@ export interface ReloadEvent {
 export interface TreeEvents {
   reload: [event: ReloadEvent];
   rejected: [rejected: RejectedLoad];
+  /** A good load after rejected ones: the last rejection is over. */
+  recovered: [rejected: RejectedLoad];
   "watch-error": [error: Error];
+  /** Something an operator should know that did not stop the reload (files read otherwise than git's index records them). */
+  warning: [message: string];
   /** The commit moved and its rights files are those of the index already answering: no swap, a new commit. Emitted in `ref` mode. */
   commit: [commit: string | null];
 }

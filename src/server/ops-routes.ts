@@ -84,7 +84,12 @@ const statusResponseSchema = {
             commit: { type: ["string", "null"] },
             at: { type: "string" },
             filesChanged: { type: "integer" },
-            changes: { type: "object", properties: { added: { type: "integer" }, removed: { type: "integer" } }, additionalProperties: true },
+            changes: {
+              type: ["object", "null"],
+              description: "grants gained and lost against the swap before; null while still being counted (counting follows the swap)",
+              properties: { added: { type: "integer" }, removed: { type: "integer" } },
+              additionalProperties: true,
+            },
           },
           additionalProperties: true,
         },

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { IncrementalLoader } from "../../src/loader/live/incremental-reload.js";
 import type { LoadOutcome } from "../../src/loader/live/incremental-reload.js";
+import type { ChangeBatch } from "../../src/loader/live/incremental-scan.js";
 import { readRights } from "../../src/loader/read/read-rights-file.js";
 import type * as ReadRightsModule from "../../src/loader/read/read-rights-file.js";
 import { walkTree } from "../../src/loader/read/walk.js";
@@ -41,7 +42,14 @@ function loadChanges(loader: IncrementalLoader, changes: readonly TreeChange[]):
   for (const change of changes) pending.add(change);
   const work = pending.take();
   if (work.kind === "full") loader.invalidate(work.recompile);
-  return loader.load(work.kind === "changes" ? work.batch : null);
+  return loadAccepted(loader, work.kind === "changes" ? work.batch : null);
+}
+
+/** Loads and accepts a good load, as a live tree does once the reload gate lets the read through. */
+async function loadAccepted(loader: IncrementalLoader, batch: ChangeBatch | null): Promise<LoadOutcome> {
+  const outcome = await loader.load(batch);
+  if (outcome.ok) outcome.accept();
+  return outcome;
 }
 
 /** Expects the loader's outcome to be what a full load of the same tree gives. */
@@ -68,7 +76,7 @@ describe("incremental reload", () => {
         const root = await tree(START);
         try {
           const loader = new IncrementalLoader(root);
-          const first = await loader.load(null);
+          const first = await loadAccepted(loader, null);
           await expectLikeFullLoad(root, first);
           let changes: TreeChange[] = [];
           // Each edit is loaded on its own or gathered with the next ones into one batch, as a debounce would.
@@ -94,14 +102,14 @@ describe("incremental reload", () => {
   ])("equals a full reload: %s", async (_name, edits) => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
-    await loader.load(null);
+    await loadAccepted(loader, null);
     for (const edit of edits) await expectLikeFullLoad(root, await loadChanges(loader, await applyEdit(root, edit)));
   });
 
   it("re-reads only the changed file, and only the changed directory's subtree", async () => {
     const root = await tree({ ...START, "b/x/access.rights": rights(["x"]) });
     const loader = new IncrementalLoader(root);
-    await loader.load(null);
+    await loadAccepted(loader, null);
     const read = vi.mocked(readRights);
     read.mockClear();
     await put(root, "a/access.rights", rights(["qa"]));
@@ -125,7 +133,7 @@ describe("incremental reload", () => {
   it("walks once for many changed directories, and not below a changed one again", async () => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
-    await loader.load(null);
+    await loadAccepted(loader, null);
     vi.mocked(walkTree).mockClear();
     await put(root, "n1/access.rights", rights(["n1"]));
     await put(root, "n2/deep/access.rights", rights(["n2"]));
@@ -145,7 +153,7 @@ describe("incremental reload", () => {
   it("shares every untouched subtree with the previous index", async () => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
-    const first = await loader.load(null);
+    const first = await loadAccepted(loader, null);
     await put(root, "b/access.rights", rights(["qa"]));
     const next = await loadChanges(loader, [{ kind: "file", path: "b/access.rights", removed: false }]);
     expect(first.ok && next.ok).toBe(true);
@@ -158,7 +166,7 @@ describe("incremental reload", () => {
   it("a change to the root's levels keeps the whole trie; a change to its pattern rules rebuilds it", async () => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
-    const first = await loader.load(null);
+    const first = await loadAccepted(loader, null);
     await put(root, "access.rights", "READ:\n  override: [root-only]\n");
     const levels = await loadChanges(loader, [{ kind: "file", path: "access.rights", removed: false }]);
     expect(levels.ok && levels.rebuilt).toBe(false);
@@ -174,7 +182,7 @@ describe("incremental reload", () => {
   it("rejects while any file has an error, changed or not: fixing one of two broken files still rejects", async () => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
-    const good = await loader.load(null);
+    const good = await loadAccepted(loader, null);
     await put(root, "a/access.rights", "Write: {}\n");
     await put(root, "b/access.rights", "READS: {}\n");
     const broken = await loadChanges(loader, [
@@ -203,7 +211,7 @@ describe("incremental reload", () => {
   it("lists as changed only files whose bytes changed, and keeps the index when nothing did", async () => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
-    const first = await loader.load(null);
+    const first = await loadAccepted(loader, null);
     await writeFile(path.join(root, "a/access.rights"), START["a/access.rights"] ?? "");
     const same = await loadChanges(loader, [{ kind: "file", path: "a/access.rights", removed: false }, { kind: "dir", path: "b", removed: false }]);
     expect(same.ok && first.ok && same.index === first.index).toBe(true);
@@ -213,9 +221,9 @@ describe("incremental reload", () => {
   it("a full reload after an incremental one shares structure too (only the changed files are applied)", async () => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
-    await loader.load(null);
+    await loadAccepted(loader, null);
     await put(root, "a/x/access.rights", rights(["deep"]));
-    const outcome = await loader.load(null);
+    const outcome = await loadAccepted(loader, null);
     expect(outcome.ok && outcome.changedFiles).toEqual(["a/x/access.rights"]);
     expect(outcome.ok && (await outcome.changes()).map((c) => `${c.access} ${c.path}`)).toEqual(["READ /a/x", "WRITE /a/x"]);
     expect(outcome.ok && outcome.rebuilt).toBe(false);
@@ -226,7 +234,7 @@ describe("what a walk would not reach", () => {
   it("a rights file named by an event but behind a symbolic link or a file is not read", async () => {
     const root = await tree(START);
     const loader = new IncrementalLoader(root);
-    await loader.load(null);
+    await loadAccepted(loader, null);
     // `a` becomes a link to a directory holding rules, `b` a plain file.
     await rm(path.join(root, "a"), { recursive: true });
     await put(root, "elsewhere/x/access.rights", rights(["linked"]));
@@ -248,7 +256,7 @@ describe("tree-wide checks after an incremental update", () => {
   it("rejects exclusive groups that come to both hold WRITE, as a full load does", async () => {
     const root = await tree({ ...START, "treerights.yaml": "exclusive: [[ops, qa]]\n" });
     const loader = new IncrementalLoader(root);
-    const good = await loader.load(null);
+    const good = await loadAccepted(loader, null);
     expect(good.ok).toBe(true);
     // ops holds WRITE from the root; an include of qa below completes the pair.
     await put(root, "b/access.rights", "WRITE:\n  include: [qa]\n");

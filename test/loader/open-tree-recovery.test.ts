@@ -3,6 +3,7 @@ import { watch } from "chokidar";
 import type { FSWatcher } from "chokidar";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { openTree, openTreeWith } from "../../src/loader/live/open-tree.js";
+import { ROOT_CHECK_MS } from "../../src/loader/watch/watch-supervisor.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import { makeTree, pause, put, record, removeTree, rights, WAIT } from "./open-tree-harness.js";
 
@@ -21,6 +22,51 @@ async function tree(files: Record<string, string>): Promise<string> {
   roots.push(root);
   return root;
 }
+
+/** A chokidar watcher that sees nothing: only the supervisor's own look at the root can notice anything. */
+const blind = { createWatcher: (dir: string, options: Parameters<typeof watch>[1]) => watch(dir, { ...options, ignored: () => true }) };
+
+describe("the root itself watched", () => {
+  it("a root removed while nothing else happens is reported by the root check alone, once", async () => {
+    const root = await tree({ "access.rights": rights(["ops"]) });
+    handle = await openTreeWith(root, { watch: true }, blind);
+    const events = record(handle);
+    await removeTree(root);
+    await vi.waitFor(() => {
+      expect(handle?.status.watch).toEqual({ state: "failed", error: `root directory \`${root}\` was removed` });
+    }, { timeout: ROOT_CHECK_MS * 10, interval: 20 });
+    await pause(ROOT_CHECK_MS * 2);
+    expect(events.watchErrors).toHaveLength(1);
+    expect(events.rejected).toHaveLength(0);
+  });
+
+  it("a root replaced by rename is followed to the new directory, and the old one's content is never served again", async () => {
+    const root = await tree({ "access.rights": rights(["old"]) });
+    const next = await tree({ "access.rights": rights(["new"]) });
+    handle = await openTreeWith(root, { watch: true }, { recoveryPollMs: 50 });
+    const events = record(handle);
+    await rename(root, `${root}.old`);
+    roots.push(`${root}.old`);
+    await rename(next, root);
+    await vi.waitFor(() => {
+      expect(handle?.index.check(["new"], "READ", "/")).toBe(true);
+      expect(handle?.status.watch.state).toBe("watching");
+    }, WAIT);
+    // Between the two renames the root path named nothing for a moment: either word is right, once.
+    expect(events.watchErrors).toHaveLength(1);
+    expect(events.watchErrors[0]?.message).toMatch(new RegExp(`^root directory \`${root}\` (now names another directory \\(renamed or replaced\\)|was removed)$`));
+    // An edit in the old directory is nobody's business now; a reload reads the directory at the root's path.
+    await put(`${root}.old`, "access.rights", rights(["stale"]));
+    await pause(300);
+    await handle.reload();
+    expect(handle.index.check(["new"], "READ", "/")).toBe(true);
+    expect(handle.index.check(["stale"], "READ", "/")).toBe(false);
+    await put(root, "access.rights", rights(["newer"]));
+    await vi.waitFor(() => {
+      expect(handle?.index.check(["newer"], "READ", "/")).toBe(true);
+    }, WAIT);
+  });
+});
 
 describe("watch failures", () => {
   it("reports a removed root, keeps answering, and recovers when it returns", async () => {

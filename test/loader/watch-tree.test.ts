@@ -1,9 +1,7 @@
 import { statSync } from "node:fs";
 import os from "node:os";
-import { watch } from "chokidar";
-import { describe, expect, it, vi } from "vitest";
-import { rawEventFile, ROOT_CHECK_MS, treeChange, watchIgnore, watchTree } from "../../src/loader/watch/watch-tree.js";
-import { makeTree, removeTree, rights } from "./open-tree-harness.js";
+import { describe, expect, it } from "vitest";
+import { rawEventFile, treeChange, watchIgnore } from "../../src/loader/watch/watch-tree.js";
 
 const file = statSync(import.meta.filename);
 const dir = statSync(os.tmpdir());
@@ -79,28 +77,5 @@ describe("rawEventFile", () => {
     expect(rawEventFile("/t/plant/access.rights", "access.rights")).toBe("/t/plant/access.rights");
     expect(rawEventFile("/t/plant", "")).toBeNull();
     expect(rawEventFile("", "access.rights")).toBeNull();
-  });
-});
-
-describe("watchTree", () => {
-  it("reports its root's removal even when chokidar never does", async () => {
-    const root = await makeTree({ "access.rights": rights(["ops"]) });
-    const failures: Error[] = [];
-    // A watcher that sees nothing: only the watcher's own look for its root can notice.
-    const watcher = await watchTree(root, { change: () => undefined, failed: (error) => failures.push(error) }, {
-      createWatcher: (dir, options) => watch(dir, { ...options, ignored: () => true }),
-    });
-    try {
-      await removeTree(root);
-      await vi.waitFor(() => {
-        expect(failures).toHaveLength(1);
-      }, { timeout: ROOT_CHECK_MS * 5, interval: 50 });
-      expect(failures[0]?.message).toBe(`root directory \`${root}\` was removed`);
-      // Once failed, it stays quiet.
-      await new Promise((resolve) => setTimeout(resolve, ROOT_CHECK_MS * 1.5));
-      expect(failures).toHaveLength(1);
-    } finally {
-      await watcher.close();
-    }
   });
 });

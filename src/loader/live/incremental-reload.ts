@@ -40,6 +40,19 @@ export interface LoadedTree {
   readonly rebuilt: boolean;
 }
 
+/**
+ * What `IncrementalLoader.load` gives: a loaded tree the caller must
+ * `accept` before the loader builds on it, or a rejected one.
+ */
+export type PendingLoad = (LoadedTree & {
+  /**
+   * Makes this the loader's last good index, the base of the next load. Until
+   * then the loader still builds on the index before it: a load whose read
+   * the reload gate refused is never built on.
+   */
+  readonly accept: () => void;
+}) | RejectedTree;
+
 /** A load whose tree has errors: the previous index keeps answering. */
 export interface RejectedTree {
   readonly ok: false;
@@ -105,7 +118,7 @@ export class IncrementalLoader {
    * there is no cache yet). A tree with any error, in a changed file or not,
    * is rejected. Yields to the event loop between slices of work.
    */
-  async load(batch: ChangeBatch | null): Promise<LoadOutcome> {
+  async load(batch: ChangeBatch | null): Promise<PendingLoad> {
     const slicer = new TimeSlicer(RELOAD_SLICE_MS);
     const cache = await this.#read(batch, slicer);
     const revision = await slicer.run(cache.revisionSteps());
@@ -113,11 +126,18 @@ export class IncrementalLoader {
     const delta = await this.#delta(cache, slicer);
     const previous = this.#index;
     if (previous !== null && delta.changed.length === 0 && previous.revision === revision && !this.#recompile) {
-      this.#stale.clear();
-      return { ok: true, index: previous, revision, changedFiles: [], changes: () => Promise.resolve([]), rebuilt: false };
+      return { ok: true, index: previous, revision, changedFiles: [], changes: () => Promise.resolve([]), rebuilt: false, accept: () => {
+        this.#stale.clear();
+      } };
     }
     const built = await this.#build(cache, previous, delta, revision, slicer);
     if (!built.ok) return built;
+    return { ...built, accept: () => {
+      this.#accept(cache, built.index);
+    } };
+  }
+
+  #accept(cache: RightsCache, index: RightsIndex): void {
     for (const path of this.#stale) {
       const entry = cache.get(path);
       if (entry === undefined) this.#applied.delete(path);
@@ -126,8 +146,7 @@ export class IncrementalLoader {
     this.#stale.clear();
     this.#recompile = false;
     this.#appliedConfig = cache.configDigest;
-    this.#index = built.index;
-    return built;
+    this.#index = index;
   }
 
   async #read(batch: ChangeBatch | null, slicer: TimeSlicer): Promise<RightsCache> {
@@ -175,7 +194,7 @@ export class IncrementalLoader {
    * when the update is refused (a compile failure then rejects the tree).
    * Either way the tree-wide checks of a full load (`exclusive_write`) hold.
    */
-  async #build(cache: RightsCache, previous: RightsIndex | null, delta: IndexDelta, revision: string, slicer: TimeSlicer): Promise<LoadOutcome> {
+  async #build(cache: RightsCache, previous: RightsIndex | null, delta: IndexDelta, revision: string, slicer: TimeSlicer): Promise<LoadedTree | RejectedTree> {
     // Computed in slices on first call, then kept: `mayConflict` and the loaded tree share it.
     const changesFrom = (index: RightsIndex): (() => Promise<readonly EffectiveChange[]>) =>
       once(() => (previous === null ? Promise.resolve([]) : new TimeSlicer(RELOAD_SLICE_MS).run(index.changesSinceSteps(previous))));

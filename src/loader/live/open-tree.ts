@@ -1,29 +1,32 @@
 /**
  * `openTree`: a live rights tree. Each reload builds the complete new index
  * aside and swaps one reference; a rejected tree keeps the last good index.
- * A watched change re-reads only the rights files it touched and updates the
- * index incrementally; `reload()`, watch recovery and configuration changes
- * read the whole tree.
+ * When a reload may read and whether what it read may be served is the
+ * reload gate's decision (`reload-gate.ts`); this module reads, builds and
+ * swaps. A watched change re-reads only the rights files and directories it
+ * names and updates the index incrementally; `reload()`, watch recovery and
+ * configuration changes read the whole tree.
  */
 import { EventEmitter } from "node:events";
 import path from "node:path";
 import { LoadError, TreeRightsError } from "../../engine/index.js";
 import type { Problem, RightsIndex } from "../../engine/index.js";
 import { HeadCommit } from "../git/git-commit.js";
-import type { LoadOutcome } from "./incremental-reload.js";
+import { WorkTreeIndex } from "../git/work-tree-index.js";
+import type { PendingLoad } from "./incremental-reload.js";
 import { IncrementalLoader, RELOAD_SLICE_MS } from "./incremental-reload.js";
 import { NOWHERE, problem } from "../parse/problems.js";
 import type {
   OpenOptions, RejectedLoad, RevisionChanges, TreeEvents, TreeHandle, TreeStatus, WatchStatus,
 } from "../types.js";
 import { openRefTree } from "./ref-tree.js";
-import { PendingChanges } from "./watch-changes.js";
+import { ReloadGate } from "./reload-gate.js";
 import { TimeSlicer } from "../read/tree-fs.js";
-import { NO_GRANTS, ReloadHistory } from "./watch-history.js";
+import { ReloadHistory } from "./watch-history.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
 import { warmReloadPaths } from "./warm-up.js";
 import { WatchSupervisor } from "../watch/watch-supervisor.js";
-import { isDirectory } from "../read/tree-fs.js";
+import type { WatcherStarter } from "../watch/watch-supervisor.js";
 import type { WatcherFactory } from "../watch/watch-tree.js";
 
 const OFF: WatchStatus = Object.freeze({ state: "off" });
@@ -34,6 +37,8 @@ export const DEFAULT_DEBOUNCE_MS = 25;
 /** Seam for tests (not exported from the package): inject watcher failures, speed up recovery. */
 export interface OpenHooks {
   readonly createWatcher?: WatcherFactory;
+  /** Watch with this instead of chokidar: a test reports changes in any order, or not at all. */
+  readonly startWatcher?: WatcherStarter;
   /** How often a failed watcher checks whether it can start again, in ms (default 500). */
   readonly recoveryPollMs?: number;
   /** Changed paths one reload re-reads before it reads the whole tree instead (default `MAX_BATCH`). */
@@ -56,7 +61,10 @@ export async function openTreeWith(dir: string, options: OpenOptions, hooks: Ope
   if (!Number.isFinite(debounceMs) || debounceMs < 0) {
     throw new TreeRightsError("invalid_option", `\`debounceMs\` must be a non-negative number of milliseconds, got \`${String(debounceMs)}\``);
   }
-  const tree = new LiveTree(path.resolve(dir), options, hooks, debounceMs);
+  const root = path.resolve(dir);
+  // Git's index tells the reload gate when git is rewriting the tree and which rights files it wrote.
+  const git = options.watch === true ? await WorkTreeIndex.locate(root) : null;
+  const tree = new LiveTree(root, options, hooks, debounceMs, git);
   await tree.start();
   return tree;
 }
@@ -72,7 +80,7 @@ class LiveTree implements TreeHandle {
   readonly #scheduler: ReloadScheduler;
   readonly #watcher: WatchSupervisor | null;
   readonly #loader: IncrementalLoader;
-  readonly #pending: PendingChanges;
+  readonly #gate: ReloadGate;
   readonly #head: HeadCommit;
   readonly #history = new ReloadHistory();
   #index: RightsIndex | null = null;
@@ -84,34 +92,46 @@ class LiveTree implements TreeHandle {
   #rejectedReloads = 0;
   #rejected: RejectedLoad | null = null;
   #closing: Promise<void> | null = null;
-  /** A reload waited for git: the next one waits one more debounce for the watcher to catch up. */
-  #gitWasBusy = false;
 
-  constructor(root: string, options: OpenOptions, hooks: OpenHooks, debounceMs: number) {
+  constructor(root: string, options: OpenOptions, hooks: OpenHooks, debounceMs: number, git: WorkTreeIndex | null) {
     this.#root = root;
     this.#loader = new IncrementalLoader(root, options);
-    this.#pending = new PendingChanges(hooks.maxBatch);
     this.#head = new HeadCommit(root);
     this.#scheduler = new ReloadScheduler((forced) => this.#load(forced), { debounceMs });
-    this.#watcher = options.watch === true
-      ? new WatchSupervisor(root, { ...(options.ignore ? { ignore: options.ignore } : {}), ...(options.watchThread === false ? { thread: false } : {}), ...hooks }, {
+    const watcher = options.watch === true
+      ? new WatchSupervisor(root, {
+        ...(options.ignore ? { ignore: options.ignore } : {}),
+        ...(options.watchThread === false ? { thread: false } : {}),
+        ...hooks,
+      }, {
         change: (change) => {
-          this.#pending.add(change);
-          // A removed file may be an editor's delete-then-write: hold the reload until it is back or long gone.
-          this.#scheduler.notify(this.#pending.holdMs());
+          this.#scheduler.notify(this.#gate.look(change));
         },
         failed: (error) => {
-          // What a failed watcher reported may be incomplete: the next reload reads everything.
-          this.#pending.markFull();
+          // What a failed watcher reported may be incomplete: the next read reads everything.
+          this.#gate.lookEverywhere();
           this.#emit("watch-error", error);
         },
         recovered: () => {
-          // Changes while nobody watched are unknown: read everything.
-          this.#pending.markFull();
+          // Changes while nobody watched are unknown, and the root may be another directory now: read everything.
+          this.#gate.lookEverywhere();
           this.#scheduler.notify();
         },
       })
       : null;
+    this.#watcher = watcher;
+    this.#gate = new ReloadGate({
+      root,
+      git,
+      ...(watcher === null ? {} : { rootState: () => watcher.rootState() }),
+      wake: (ms) => {
+        this.#scheduler.notify(ms);
+      },
+      warn: (message) => {
+        this.#emit("warning", message);
+      },
+      ...(hooks.maxBatch === undefined ? {} : { maxBatch: hooks.maxBatch }),
+    });
   }
 
   /** The last good index. */
@@ -157,7 +177,9 @@ class LiveTree implements TreeHandle {
 
   close(): Promise<void> {
     // The scheduler waits for a running reload, which sees `#closing` and neither swaps nor emits.
-    this.#closing ??= Promise.all([this.#scheduler.close(), this.#watcher?.close()]).then(() => undefined);
+    this.#closing ??= Promise.all([this.#scheduler.close(), this.#watcher?.close()]).then(() => {
+      this.#gate.dispose();
+    });
     return this.#closing;
   }
 
@@ -175,41 +197,22 @@ class LiveTree implements TreeHandle {
     if (this.#watcher !== null) await warmReloadPaths(this.#index, RELOAD_SLICE_MS);
   }
 
+  /** One reload: ask the gate, read, ask the gate again, then swap or reject. */
   async #load(forced: boolean): Promise<void> {
     const initial = this.#index === null;
-    if (!initial && this.#watcher !== null) {
-      if (!(await isDirectory(this.#root))) {
-        // A tree that is gone is a watch failure, not a rejected tree; recovery reloads it when it returns.
-        this.#watcher.rootMissing();
-        return;
-      }
-      // What the watch thread has seen but not yet reported belongs in this reload (the rest of a burst, say).
-      await this.#watcher.sync();
-      if (!forced && (await this.#watcher.gitBusy())) {
-        this.#gitWasBusy = true;
-        this.#scheduler.notify(); // git is mid-checkout: look again after another debounce
-        return;
-      }
-      if (!forced && this.#watcher.settling()) {
-        this.#scheduler.notify(); // a new directory is walked again shortly: reload once, with it complete
-        return;
-      }
-      if (!forced && this.#gitWasBusy) {
-        // Git has just finished: give the watcher one more debounce to report the last files it wrote.
-        this.#gitWasBusy = false;
-        this.#scheduler.notify();
-        return;
-      }
-    }
-    const work = this.#pending.take();
-    if (work.kind === "none" && !forced && !initial) return;
+    // What the watch thread has seen but not yet reported belongs in this reload (the rest of a burst, say).
+    if (!initial) await this.#watcher?.sync();
+    const opening = await this.#gate.open(forced || initial, initial);
+    // A root that is gone or replaced is a watch failure (the supervisor reports it and recovers), not a rejected tree.
+    if (opening.kind !== "read") return;
+    const { work } = opening.pass;
     if (work.kind === "full") this.#loader.invalidate(work.recompile);
     // `reload()` is the way to say the watcher may have missed something: it reads the whole tree.
     const batch = work.kind === "changes" && !forced ? work.batch : null;
     // HEAD is read alongside the tree, so the commit costs no time of its own.
     const commit = this.#head.read();
     const started = performance.now();
-    let outcome: LoadOutcome;
+    let outcome: PendingLoad;
     try {
       outcome = await this.#loader.load(batch);
     } catch (err) {
@@ -217,38 +220,45 @@ class LiveTree implements TreeHandle {
       else if (this.#closing === null) this.#reject("", [problem("unreadable", "", NOWHERE, `cannot load the tree: ${messageOf(err)}`)]);
       return;
     }
+    const closing = await this.#gate.close(opening.pass);
     const head = await commit;
     const durationMs = performance.now() - started;
-    if (this.#closing !== null) return;
+    if (this.#isClosing() || closing.kind !== "accept") return;
     if (!outcome.ok) {
       if (initial) this.#startError = new LoadError(outcome.problems);
       else this.#reject(outcome.revision, outcome.problems);
       return;
     }
+    outcome.accept();
     const previous = this.#index;
     if (previous === outcome.index) {
-      this.#rejected = null;
+      this.#recovered();
       this.#commit = head;
       return;
     }
-    // Counted before the swap, so status, history and index change together; after a rebuild this visits the whole tree, in slices.
-    const counts = previous === null
-      ? NO_GRANTS
-      : await new TimeSlicer(RELOAD_SLICE_MS).run(outcome.index.grantCountsSinceSteps(previous));
-    if (this.#isClosing()) return;
-    this.#rejected = null;
+    this.#recovered();
     this.#commit = head;
     // INVARIANT: decisions only ever see a complete index; this assignment is the swap.
     this.#index = outcome.index;
     const now = new Date();
     this.#loadedAt = now.toISOString();
     this.#loadMs = durationMs;
-    this.#history.add(outcome.index, counts, {
+    const record = this.#history.add(outcome.index, previous, {
       commit: head, filesChanged: previous === null ? outcome.index.fileCount : outcome.changedFiles.length, rebuilt: outcome.rebuilt, at: now,
     });
     if (previous === null) return;
     this.#reloads++;
     this.#emit("reload", { index: outcome.index, previous, durationMs, changedFiles: outcome.changedFiles, commit: head });
+    // Grant counts are for the history, not for decisions: they are counted after the swap, in slices.
+    void this.#history.count(record, outcome.index, previous, new TimeSlicer(RELOAD_SLICE_MS));
+  }
+
+  /** A good load after a rejected one: the rejection is over. */
+  #recovered(): void {
+    const rejected = this.#rejected;
+    if (rejected === null) return;
+    this.#rejected = null;
+    this.#emit("recovered", rejected);
   }
 
   // A method, not a field read: TypeScript would keep the narrowing of `#closing` across an `await`.

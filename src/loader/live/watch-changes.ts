@@ -71,6 +71,15 @@ export class PendingChanges {
     return until;
   }
 
+  /** Puts back work `take` gave out and that was not done (a read the reload gate refused). */
+  restore(work: PendingWork): void {
+    if (work.kind === "full") this.markFull(work.recompile);
+    else if (work.kind === "changes") {
+      for (const file of work.batch.files) this.add({ kind: "file", path: file, removed: false });
+      for (const dir of work.batch.dirs) this.add({ kind: "dir", path: dir, removed: false });
+    }
+  }
+
   /** The work gathered so far; starts gathering anew. */
   take(): PendingWork {
     const work: PendingWork = this.#full

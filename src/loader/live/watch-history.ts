@@ -1,5 +1,6 @@
 /** The last swaps of a live tree, and the effective changes since any of them (the change feed). */
 import type { GrantCounts, RightsIndex } from "../../engine/index.js";
+import type { TimeSlicer } from "../read/tree-fs.js";
 import type { ReloadRecord, RevisionChanges } from "../types.js";
 
 /** How many swaps a live tree remembers, the initial load included. */
@@ -33,7 +34,7 @@ export interface SwapInfo {
 
 /** A remembered swap, and the index it swapped in while the history keeps it. */
 interface Kept {
-  readonly record: ReloadRecord;
+  record: ReloadRecord;
   index: RightsIndex | null;
   readonly rebuilt: boolean;
 }
@@ -57,19 +58,33 @@ export class ReloadHistory {
     return Object.freeze(this.#kept.map((k) => k.record));
   }
 
-  /** Records a swap to `index` that gained and lost `counts` grants against the previous index (zero for the initial load). */
-  add(index: RightsIndex, counts: GrantCounts, info: SwapInfo): ReloadRecord {
+  /**
+   * Records a swap from `previous` (null for the initial load) to `index`.
+   * Its grant counts are null until `count` has counted them.
+   */
+  add(index: RightsIndex, previous: RightsIndex | null, info: SwapInfo): ReloadRecord {
     const record: ReloadRecord = Object.freeze({
       revision: index.revision,
       commit: info.commit,
       at: (info.at ?? new Date()).toISOString(),
       filesChanged: info.filesChanged,
-      changes: Object.freeze({ added: counts.added, removed: counts.removed }),
+      changes: previous === null ? NO_GRANTS : null,
     });
     this.#kept.push({ record, index, rebuilt: info.rebuilt });
     if (this.#kept.length > this.#size) this.#kept = this.#kept.slice(-this.#size);
     this.#forgetOldTries();
     return record;
+  }
+
+  /**
+   * Counts the grants gained and lost from `previous` to `index` in slices
+   * of `slicer`, and sets them on `record` (what `add` gave for that swap).
+   */
+  async count(record: ReloadRecord, index: RightsIndex, previous: RightsIndex, slicer: TimeSlicer): Promise<void> {
+    const counts = await slicer.run(index.grantCountsSinceSteps(previous));
+    const kept = this.#kept.find((k) => k.record === record);
+    if (kept === undefined) return;
+    kept.record = Object.freeze({ ...kept.record, changes: Object.freeze({ added: counts.added, removed: counts.removed }) });
   }
 
   /**

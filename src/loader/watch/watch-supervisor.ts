@@ -1,15 +1,29 @@
-/** Keeping a tree watched: starts the watcher, reports its failures, recovers when it can. */
-import { realpath } from "node:fs/promises";
+/**
+ * Keeping a tree watched: starts the watcher, watches the root itself,
+ * reports every failure, and recovers when it can.
+ */
+import { realpath, stat } from "node:fs/promises";
 import type { WatchStatus } from "../types.js";
-import type { TreeChange } from "./watch-tree.js";
-import { GitLockGate } from "../git/watch-git.js";
-import { watchTreeInThread } from "./watch-thread.js";
 import { isDirectory } from "../read/tree-fs.js";
+import { watchTreeInThread } from "./watch-thread.js";
 import { watchTree } from "./watch-tree.js";
-import type { TreeWatcher, TreeWatchListener, WatcherFactory } from "./watch-tree.js";
+import type { TreeChange, TreeWatcher, TreeWatchListener, WatcherFactory } from "./watch-tree.js";
 
 /** Default time between recovery attempts, in ms; doubled while restarts keep failing. */
 export const RECOVERY_POLL_MS = 500;
+
+/**
+ * How often the root path is looked at, in ms: a root renamed away or
+ * replaced by rename (a deploy's `mv new root`) leaves the watcher watching
+ * the old directory under a new name, and no event says so.
+ */
+export const ROOT_CHECK_MS = 500;
+
+/** What the root path names, against the directory being watched. */
+export type RootState = "same" | "missing" | "replaced";
+
+/** Starts a watcher in place of chokidar's (the test seam that reports changes in any order). */
+export type WatcherStarter = (root: string, listener: TreeWatchListener) => Promise<TreeWatcher>;
 
 /** Longest time between recovery attempts, in ms. */
 const MAX_RECOVERY_DELAY_MS = 30_000;
@@ -33,18 +47,21 @@ export interface SupervisorOptions {
   readonly thread?: boolean;
   /** Time between recovery attempts, in ms (default `RECOVERY_POLL_MS`). */
   readonly recoveryPollMs?: number;
+  /** Watch with this instead of chokidar (tests); wins over `createWatcher` and `thread`. */
+  readonly startWatcher?: WatcherStarter;
 }
 
 /**
- * Owns the watcher of one tree. On a watcher error (an inotify limit) or a
- * removed root it reports `failed`, then polls (unref'd timers) until the
- * root is a directory again, restarts the watcher and reports `recovered`.
+ * Owns the watcher of one tree. On a watcher error (an inotify limit), a
+ * removed root, or a root path that names another directory than the one
+ * watched, it reports `failed`, then polls (unref'd timers) until the root
+ * is a directory again, restarts the watcher on what the path names now and
+ * reports `recovered`.
  */
 export class WatchSupervisor {
   readonly #root: string;
   readonly #options: SupervisorOptions;
   readonly #listener: SupervisorListener;
-  readonly #git = new GitLockGate();
   #status: WatchStatus = Object.freeze({ state: "off" });
   #watcher: TreeWatcher | null = null;
   /** Counts watchers started; events of an older watcher are ignored. */
@@ -52,6 +69,9 @@ export class WatchSupervisor {
   /** Failures since the last watcher that started cleanly, for the backoff. */
   #failures = 0;
   #timer: NodeJS.Timeout | null = null;
+  /** The directory being watched (device and inode), while watching. */
+  #identity: string | null = null;
+  #rootCheck: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(root: string, options: SupervisorOptions, listener: SupervisorListener) {
@@ -65,11 +85,6 @@ export class WatchSupervisor {
     return this.#status;
   }
 
-  /** True while a new directory waits for its second walk: a reload now could miss a file in it. */
-  settling(): boolean {
-    return this.#watcher?.settling() ?? false;
-  }
-
   /**
    * Resolves once every change the watcher had seen is reported. A watch
    * thread runs apart from this one and may lag behind it (starved of CPU
@@ -79,9 +94,17 @@ export class WatchSupervisor {
     return this.#watcher?.sync() ?? Promise.resolve();
   }
 
-  /** True while git rewrites the tree (its index lock is held), so a reload would see half a checkout. */
-  gitBusy(): Promise<boolean> {
-    return this.#git.busy();
+  /**
+   * What the root path names now: the directory being watched, nothing, or
+   * another directory. Anything but `same` while watching is reported as a
+   * failure (once), and recovery follows the path to what it names.
+   */
+  async rootState(): Promise<RootState> {
+    const identity = this.#identity;
+    const now = await identityOf(this.#root);
+    const state: RootState = now === null ? "missing" : identity === null || now === identity ? "same" : "replaced";
+    if (state !== "same" && identity !== null && identity === this.#identity) this.#rootLost(state);
+    return state;
   }
 
   /**
@@ -92,7 +115,7 @@ export class WatchSupervisor {
     const generation = ++this.#generation;
     // The root may be a symbolic link (a deploy path); links are not followed, so watch what it points at.
     const watchRoot = await realpath(this.#root).catch(() => this.#root);
-    await this.#git.locate(watchRoot);
+    const identity = await identityOf(watchRoot);
     const listener: TreeWatchListener = {
       change: (change) => {
         if (generation === this.#generation) this.#listener.change(change);
@@ -102,25 +125,32 @@ export class WatchSupervisor {
       },
     };
     const ignore = this.#options.ignore ?? [];
-    const { createWatcher } = this.#options;
+    const { createWatcher, startWatcher } = this.#options;
     // An injected factory is a function: it cannot cross into a thread.
-    const watcher = createWatcher === undefined && this.#options.thread !== false
-      ? await watchTreeInThread(watchRoot, listener, { ignore })
-      : await watchTree(watchRoot, listener, { ignore, ...(createWatcher ? { createWatcher } : {}) });
+    const watcher = startWatcher !== undefined
+      ? await startWatcher(watchRoot, listener)
+      : createWatcher === undefined && this.#options.thread !== false
+        ? await watchTreeInThread(watchRoot, listener, { ignore })
+        : await watchTree(watchRoot, listener, { ignore, ...(createWatcher ? { createWatcher } : {}) });
     if (generation !== this.#generation || this.#closed) {
       // It failed while starting, or the tree closed meanwhile.
       await watcher.close();
       return false;
     }
     this.#watcher = watcher;
+    this.#identity = identity;
     this.#status = Object.freeze({ state: "watching" });
     this.#failures = 0;
+    if (this.#rootCheck === null) {
+      this.#rootCheck = setInterval(() => void this.rootState(), ROOT_CHECK_MS);
+      this.#rootCheck.unref();
+    }
     return true;
   }
 
-  /** A reload found the root gone: a watch failure (once), not a rejected tree. */
-  rootMissing(): void {
-    if (this.#status.state === "watching") this.#fail(this.#generation, new Error(`root directory \`${this.#root}\` was removed`));
+  #rootLost(state: Exclude<RootState, "same">): void {
+    const why = state === "missing" ? "was removed" : "now names another directory (renamed or replaced)";
+    this.#fail(this.#generation, new Error(`root directory \`${this.#root}\` ${why}`));
   }
 
   /** Stops the watcher and every timer; idempotent. */
@@ -129,6 +159,9 @@ export class WatchSupervisor {
     this.#generation++;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
+    if (this.#rootCheck !== null) clearInterval(this.#rootCheck);
+    this.#rootCheck = null;
+    this.#identity = null;
     if (this.#status.state !== "off") this.#status = Object.freeze({ state: "off" });
     const watcher = this.#watcher;
     this.#watcher = null;
@@ -139,6 +172,7 @@ export class WatchSupervisor {
     if (generation !== this.#generation || this.#closed) return;
     this.#generation++;
     this.#failures++;
+    this.#identity = null;
     this.#status = Object.freeze({ state: "failed", error: error.message });
     const watcher = this.#watcher;
     this.#watcher = null;
@@ -173,5 +207,15 @@ export class WatchSupervisor {
       return;
     }
     if (started) this.#listener.recovered();
+  }
+}
+
+/** The device and inode of the directory `dir` names (following a link), or null when it names no directory. */
+async function identityOf(dir: string): Promise<string | null> {
+  try {
+    const info = await stat(dir);
+    return info.isDirectory() ? `${info.dev}:${info.ino}` : null;
+  } catch {
+    return null;
   }
 }

@@ -13,12 +13,8 @@ export interface WatchThreadData {
 export type WatchThreadMessage =
   /** The initial scan is done: no change after this is missed. */
   | { readonly type: "ready" }
-  /**
-   * Changes seen since the last message, in order, and whether a new
-   * directory still waits for its second walk once they are applied
-   * (`TreeWatcher.settling`).
-   */
-  | { readonly type: "changes"; readonly changes: readonly TreeChange[]; readonly settling: boolean }
+  /** Changes seen since the last message, in order. */
+  | { readonly type: "changes"; readonly changes: readonly TreeChange[] }
   /** The watcher can no longer see the tree (`TreeWatchListener.failed`). */
   | { readonly type: "failed"; readonly message: string }
   /** Every change seen before `sync` request `id` arrived has been posted. */

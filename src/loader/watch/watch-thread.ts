@@ -47,7 +47,6 @@ export async function watchTreeInThread(root: string, listener: TreeWatchListene
   watchIgnore(root, ignore);
   const data: WatchThreadData = { root, ignore };
   const worker = new Worker(options.entry ?? WORKER_ENTRY, { workerData: data });
-  let settling = false;
   // Failed or closed: nothing more is reported.
   let ended = false;
   let running = true;
@@ -58,7 +57,6 @@ export async function watchTreeInThread(root: string, listener: TreeWatchListene
   const fail = (error: Error): void => {
     if (ended) return;
     ended = true;
-    settling = false;
     listener.failed(error);
   };
   let ready!: () => void;
@@ -83,7 +81,6 @@ export async function watchTreeInThread(root: string, listener: TreeWatchListene
       syncs.delete(message.id);
     } else if (ended) return;
     else if (message.type === "changes") {
-      settling = message.settling;
       for (const change of message.changes) listener.change(change);
     } else {
       fail(new Error(message.message));
@@ -98,7 +95,6 @@ export async function watchTreeInThread(root: string, listener: TreeWatchListene
   return {
     close() {
       ended = true;
-      settling = false;
       closing ??= (async () => {
         if (!running) return;
         worker.postMessage({ type: "close" } satisfies WatchThreadRequest);
@@ -108,7 +104,6 @@ export async function watchTreeInThread(root: string, listener: TreeWatchListene
       })();
       return closing;
     },
-    settling: () => settling,
     sync: () => {
       if (!running || ended) return Promise.resolve();
       const id = nextSync++;

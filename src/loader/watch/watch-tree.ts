@@ -8,24 +8,7 @@ import { ignoreMatcher } from "../read/ignore.js";
 import { RIGHTS_FILE } from "../read/read-tree.js";
 import { isDirectory } from "../read/tree-fs.js";
 
-/**
- * How long after chokidar reports a new directory it is reported once more, in ms.
- * chokidar lists a new directory before it watches it (paulmillr/chokidar#1112, #1471):
- * a file created in between is never reported, and a reload that walked the
- * directory before the file appeared would keep the tree without it.
- * Reloads wait for the second walk (`TreeWatcher.settling`), so the tree
- * with the new directory goes live once, complete.
- */
-export const NEW_DIR_RECHECK_MS = 250;
-
-/**
- * How often the watcher looks for its root directory, in ms, besides after
- * every removal below it: chokidar reports the root's own removal as an
- * `unlinkDir`, but can miss it on a busy machine.
- */
-export const ROOT_CHECK_MS = 1000;
-
-/** A watcher event that can change the tree. */
+/** A watcher event that can change the tree: where the next reload should look. */
 export interface TreeChange {
   /** A rights file, a directory (its subtree may hold rights files), or the root's `treerights.yaml`. */
   readonly kind: "file" | "dir" | "config";
@@ -57,8 +40,6 @@ export interface TreeWatchOptions {
 export interface TreeWatcher {
   /** Stops watching; idempotent. */
   close(): Promise<void>;
-  /** True while a new directory waits for its second walk (`NEW_DIR_RECHECK_MS`): a reload now could miss a file in it. */
-  settling(): boolean;
   /**
    * Resolves once every change the watcher had seen when called has been
    * reported. A watcher in this thread reports as it sees, so at once; a
@@ -126,33 +107,16 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
     ignored: watchIgnore(root, options.ignore),
   });
   let failed = false;
-  const rechecks = new Set<NodeJS.Timeout>();
-  let rootCheck: NodeJS.Timeout | null = null;
-  const stopRechecks = (): void => {
-    for (const timer of rechecks) clearTimeout(timer);
-    rechecks.clear();
-    if (rootCheck !== null) clearInterval(rootCheck);
-    rootCheck = null;
-  };
   const fail = (error: Error): void => {
     if (failed) return;
     failed = true;
-    stopRechecks();
     listener.failed(error);
-  };
-  // Walking the directory again once chokidar watches it finds what its listing missed (re-reads are idempotent).
-  const recheck = (change: TreeChange): void => {
-    const timer = setTimeout(() => {
-      rechecks.delete(timer);
-      if (!failed) listener.change(change);
-    }, NEW_DIR_RECHECK_MS);
-    timer.unref();
-    rechecks.add(timer);
   };
   const rootRemoved = (): void => {
     fail(new Error(`root directory \`${root}\` was removed`));
   };
-  // One look at a time: a checkout removing a thousand files needs one stat, not a thousand.
+  // chokidar reports the root's own removal as an `unlinkDir`, but can miss it on a busy machine: look after
+  // every removal below it (the supervisor looks besides, on a timer). One look at a time: a checkout removing a thousand files needs one stat, not a thousand.
   let looking = false;
   const lookForRoot = (): void => {
     if (failed || looking) return;
@@ -172,7 +136,6 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
     const change = treeChange(event, path.relative(root, file).split(path.sep).join("/"));
     if (change === null) return;
     listener.change(change);
-    if (change.kind === "dir" && !change.removed) recheck(change);
   });
   // chokidar re-attaches a file's watch after a rename-over, and can miss a second one meanwhile; the
   // directory's own watch still sees the name change, so raw events are a second source (re-reads are idempotent).
@@ -190,16 +153,13 @@ export async function watchTree(root: string, listener: TreeWatchListener, optio
     fail(new Error(`cannot watch \`${root}\`: ${reason}`, { cause: error }));
   });
   await new Promise<void>((resolve) => watcher.once("ready", resolve));
-  rootCheck = setInterval(lookForRoot, ROOT_CHECK_MS).unref();
   let closing: Promise<void> | null = null;
   return {
     close: () => {
       failed = true;
-      stopRechecks();
       closing ??= watcher.close();
       return closing;
     },
-    settling: () => rechecks.size > 0,
     sync: () => Promise.resolve(),
   };
 }

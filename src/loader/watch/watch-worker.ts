@@ -28,7 +28,7 @@ const flush = (): void => {
   if (queued.length === 0) return;
   const changes = queued;
   queued = [];
-  post({ type: "changes", changes, settling: watcher?.settling() ?? false });
+  post({ type: "changes", changes });
 };
 
 // With the watcher closed and the port closed, nothing keeps the thread alive: it ends.
