@@ -3,12 +3,11 @@
  * under concurrent checks in process and over HTTP. Every answer is judged by
  * the revision it names against each branch compiled from git objects.
  */
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { compileSnapshot } from "../../src/loader/read/compile-snapshot.js";
 import { readGitTrees } from "../../src/loader/index.js";
 import type { RightsIndex } from "../../src/engine/index.js";
 import { serve } from "../../src/server/index.js";
-import type { RunningServer } from "../../src/server/index.js";
 import { TestRepo } from "../diff/git-repo.js";
 import { pause, record } from "../loader/open-tree-harness.js";
 import { naiveCheck, naiveTree } from "../support/naive.js";
@@ -16,7 +15,7 @@ import type { Branch } from "./branch-trees.js";
 import { branchFiles, halfApplied, questionPool } from "./branch-trees.js";
 import { judge, telling } from "./judge.js";
 import { askHandle, askHttp, startLoad } from "./load-driver.js";
-import { expectFaultless, historyOf, namesOf, oracleOf, spread, untilRevision } from "./live-tree.js";
+import { expectFaultless, historyOf, openedInEachTest, namesOf, oracleOf, spread, untilRevision } from "./live-tree.js";
 
 const CHECKOUTS_EACH_WAY = 20;
 /** How long one checkout may take to go live before the scenario stops and judges what it has. */
@@ -24,14 +23,7 @@ const LIVE_WITHIN_MS = 15_000;
 /** Answers given under each revision before the next checkout. */
 const DWELL_MS = 60;
 
-let repo: TestRepo | undefined;
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await repo?.remove();
-  repo = undefined;
-});
+const opened = openedInEachTest();
 
 /** A repository whose `main` and `b` hold the two branch trees; `main` checked out. */
 async function twoBranches(): Promise<TestRepo> {
@@ -65,7 +57,8 @@ async function branchOracles(dir: string): Promise<Record<Branch, RightsIndex>> 
 }
 
 test("after a git checkout, exactly the checked-out branch, never a mix; each checkout is exactly one atomic swap: 20 checkouts each way adding and removing nested directories, judged in process and over HTTP", async () => {
-  repo = await twoBranches();
+  const repo = await twoBranches();
+  opened.removes(repo.dir);
   const oracles = await branchOracles(repo.dir);
   const fileCounts = { main: Object.keys(branchFiles("main")).length, b: Object.keys(branchFiles("b")).length };
   expect(fileCounts.main + fileCounts.b).toBeGreaterThan(350);
@@ -75,7 +68,7 @@ test("after a git checkout, exactly the checked-out branch, never a mix; each ch
   const leaks = questions.filter((q) => !oracles.main.check(q.groups, q.access, q.path) && !oracles.b.check(q.groups, q.access, q.path));
   expect(leaks.length).toBeGreaterThan(20);
 
-  server = await serve(repo.dir, { port: 0, host: "127.0.0.1", logger: false, processMetrics: false });
+  const server = opened.closes(await serve(repo.dir, { port: 0, host: "127.0.0.1", logger: false, processMetrics: false }));
   const handle = server.tree;
   expect(handle.index.revision).toBe(oracles.main.revision);
   const events = record(handle);

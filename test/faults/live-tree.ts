@@ -1,5 +1,5 @@
 /** Shared steps of the fault scenarios: small trees and questions about them, oracle trees from copies, waiting for a revision, the revisions a handle served, the judge's verdict asserted. */
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import type { RightsIndex } from "../../src/engine/index.js";
 import { loadTree, RIGHTS_FILE } from "../../src/loader/index.js";
 import type { TreeHandle } from "../../src/loader/index.js";
@@ -94,4 +94,32 @@ export function expectFaultless(verdict: Verdict, label: string, names: Readonly
   const faults = faultsOf(verdict);
   const unknown = Object.fromEntries(Object.entries(faults.unknownRevisions).map(([r, n]) => [names[r] ?? r, n]));
   expect.soft({ ...faults, unknownRevisions: unknown }, label).toEqual(NO_FAULTS);
+}
+
+/** What a test opened: closed (handles, servers) or removed (directories) after it, the latest first. */
+export interface Opened {
+  /** Closes `thing` after the test; returns it. */
+  closes<T extends { close(): Promise<unknown> }>(thing: T): T;
+  /** Removes the directory `dir` (with everything in it) after the test; returns it. */
+  removes(dir: string): string;
+}
+
+/** Registers the `afterEach` that undoes what each test of this file opened. */
+export function openedInEachTest(): Opened {
+  let undo: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    const steps = undo.reverse();
+    undo = [];
+    for (const step of steps) await step();
+  });
+  return {
+    closes(thing) {
+      undo.push(() => thing.close());
+      return thing;
+    },
+    removes(dir) {
+      undo.push(() => removeTree(dir));
+      return dir;
+    },
+  };
 }
