@@ -1,4 +1,4 @@
-/** `listenToTree`: logs a live tree's reloads, rejections and watch failures, and counts them. */
+/** `listenToTree`: logs a live tree's reloads, rejections, recoveries, warnings and watch failures, and counts them. */
 import type { FastifyBaseLogger } from "fastify";
 import { formatProblem } from "../engine/index.js";
 import type { RejectedLoad, ReloadEvent, TreeHandle } from "../loader/index.js";
@@ -24,15 +24,25 @@ export function listenToTree(tree: TreeHandle, log: FastifyBaseLogger, metrics: 
       "rights tree reload rejected; the previous index keeps answering",
     );
   };
+  const onRecovered = (rejected: RejectedLoad): void => {
+    log.info({ rejectedRevision: rejected.revision, rejectedAt: rejected.at, revision: tree.index.revision }, "rights tree loads again; the rejection is over");
+  };
   const onWatchError = (error: Error): void => {
     log.error({ err: error }, "watching the rights tree failed");
   };
+  const onWarning = (message: string): void => {
+    log.warn(message);
+  };
   tree.on("reload", onReload);
   tree.on("rejected", onRejected);
+  tree.on("recovered", onRecovered);
   tree.on("watch-error", onWatchError);
+  tree.on("warning", onWarning);
   return () => {
     tree.off("reload", onReload);
     tree.off("rejected", onRejected);
+    tree.off("recovered", onRecovered);
     tree.off("watch-error", onWatchError);
+    tree.off("warning", onWarning);
   };
 }

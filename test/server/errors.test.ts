@@ -19,6 +19,26 @@ function expectError(res: Reply, status: number, code: string, message?: RegExp)
   if (message) expect(res.body.error.message).toMatch(message);
 }
 
+describe("JSON bodies that are not UTF-8 are refused, never decided", () => {
+  const prefix = Buffer.from('{"groups":["ops"],"access":"READ","path":"/pub');
+  const suffix = Buffer.from('"}');
+  for (const [name, bytes] of [["C3 28 (a broken two-byte sequence)", [0xc3, 0x28]], ["E9 (latin-1 é)", [0xe9]], ["FF", [0xff]], ["ED A0 80 (a UTF-8 surrogate)", [0xed, 0xa0, 0x80]]] as const) {
+    test(`bytes ${name} inside \`path\` give 400 invalid_body, on check and explain`, async () => {
+      const { app } = await makeServer();
+      for (const url of ["/v1/check", "/v1/explain"]) {
+        const res = await app.inject({ method: "POST", url, headers: { "content-type": "application/json" }, payload: Buffer.concat([prefix, Buffer.from(bytes), suffix]) });
+        expectError({ status: res.statusCode, body: JSON.parse(res.body), text: res.body, headers: res.headers }, 400, "invalid_body", /not valid UTF-8/);
+      }
+    });
+  }
+
+  test("valid UTF-8 beyond ASCII is decided as sent", async () => {
+    const { app } = await makeServer();
+    const res = await app.inject({ method: "POST", url: "/v1/check", headers: { "content-type": "application/json" }, payload: Buffer.from(JSON.stringify({ ...ok, path: "/plant/é/数据" })) });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+});
+
 describe("JSON bodies are not coerced", () => {
   const cases: [string, unknown, string, RegExp][] = [
     ["path null", { ...ok, path: null }, "invalid_body", /body\.path must be a string/],

@@ -7,22 +7,18 @@
  * names and updates the index incrementally; `reload()`, watch recovery and
  * configuration changes read the whole tree.
  */
-import { EventEmitter } from "node:events";
 import path from "node:path";
 import { LoadError, TreeRightsError } from "../../engine/index.js";
-import type { Problem, RightsIndex } from "../../engine/index.js";
+import type { RightsIndex } from "../../engine/index.js";
 import { HeadCommit } from "../git/git-commit.js";
 import { WorkTreeIndex } from "../git/work-tree-index.js";
 import type { PendingLoad } from "./incremental-reload.js";
 import { IncrementalLoader, RELOAD_SLICE_MS } from "./incremental-reload.js";
 import { NOWHERE, problem } from "../parse/problems.js";
-import type {
-  OpenOptions, RejectedLoad, RevisionChanges, TreeEvents, TreeHandle, TreeStatus, WatchStatus,
-} from "../types.js";
+import type { OpenOptions, RevisionChanges, TreeEvents, TreeHandle, TreeStatus, WatchStatus } from "../types.js";
 import { openRefTree } from "./ref-tree.js";
 import { ReloadGate } from "./reload-gate.js";
-import { TimeSlicer } from "../read/tree-fs.js";
-import { ReloadHistory } from "./watch-history.js";
+import { ServedIndex } from "./served-index.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
 import { warmReloadPaths } from "./warm-up.js";
 import { WatchSupervisor } from "../watch/watch-supervisor.js";
@@ -76,21 +72,13 @@ function messageOf(err: unknown): string {
 /** The live handle behind `openTree`. */
 class LiveTree implements TreeHandle {
   readonly #root: string;
-  readonly #events = new EventEmitter();
+  readonly #served = new ServedIndex();
   readonly #scheduler: ReloadScheduler;
   readonly #watcher: WatchSupervisor | null;
   readonly #loader: IncrementalLoader;
   readonly #gate: ReloadGate;
   readonly #head: HeadCommit;
-  readonly #history = new ReloadHistory();
-  #index: RightsIndex | null = null;
-  #commit: string | null = null;
   #startError: Error | null = null;
-  #loadedAt = "";
-  #loadMs = 0;
-  #reloads = 0;
-  #rejectedReloads = 0;
-  #rejected: RejectedLoad | null = null;
   #closing: Promise<void> | null = null;
 
   constructor(root: string, options: OpenOptions, hooks: OpenHooks, debounceMs: number, git: WorkTreeIndex | null) {
@@ -98,6 +86,7 @@ class LiveTree implements TreeHandle {
     this.#loader = new IncrementalLoader(root, options);
     this.#head = new HeadCommit(root);
     this.#scheduler = new ReloadScheduler((forced) => this.#load(forced), { debounceMs });
+    const events = this.#served.events;
     const watcher = options.watch === true
       ? new WatchSupervisor(root, {
         ...(options.ignore ? { ignore: options.ignore } : {}),
@@ -110,7 +99,7 @@ class LiveTree implements TreeHandle {
         failed: (error) => {
           // What a failed watcher reported may be incomplete: the next read reads everything.
           this.#gate.lookEverywhere();
-          this.#emit("watch-error", error);
+          events.emit("watch-error", error);
         },
         recovered: () => {
           // Changes while nobody watched are unknown, and the root may be another directory now: read everything.
@@ -128,7 +117,7 @@ class LiveTree implements TreeHandle {
         this.#scheduler.notify(ms);
       },
       warn: (message) => {
-        this.#emit("warning", message);
+        events.emit("warning", message);
       },
       ...(hooks.maxBatch === undefined ? {} : { maxBatch: hooks.maxBatch }),
     });
@@ -136,38 +125,24 @@ class LiveTree implements TreeHandle {
 
   /** The last good index. */
   get index(): RightsIndex {
-    if (this.#index === null) throw new TreeRightsError("not_ready", "the rights tree has not loaded yet");
-    return this.#index;
+    return this.#served.index;
   }
 
   get status(): TreeStatus {
-    const index = this.index;
-    return Object.freeze({
-      root: this.#root,
-      revision: index.revision,
-      loadedAt: this.#loadedAt,
-      loadMs: this.#loadMs,
-      fileCount: index.fileCount,
-      reloads: this.#reloads,
-      rejectedReloads: this.#rejectedReloads,
-      rejected: this.#rejected,
-      watch: this.#watcher?.status ?? OFF,
-      commit: this.#commit,
-      history: this.#history.records,
-    });
+    return this.#served.status({ root: this.#root, watch: this.#watcher?.status ?? OFF });
   }
 
   changesSince(revision: string): RevisionChanges | null {
-    return this.#history.changesSince(revision, this.index);
+    return this.#served.changesSince(revision);
   }
 
   on<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#events.on(event, listener as (...args: unknown[]) => void);
+    this.#served.events.on(event, listener);
     return this;
   }
 
   off<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#events.off(event, listener as (...args: unknown[]) => void);
+    this.#served.events.off(event, listener);
     return this;
   }
 
@@ -177,6 +152,7 @@ class LiveTree implements TreeHandle {
 
   close(): Promise<void> {
     // The scheduler waits for a running reload, which sees `#closing` and neither swaps nor emits.
+    this.#served.events.silence();
     this.#closing ??= Promise.all([this.#scheduler.close(), this.#watcher?.close()]).then(() => {
       this.#gate.dispose();
     });
@@ -190,16 +166,17 @@ class LiveTree implements TreeHandle {
       // The initial load goes through the scheduler so it never overlaps a reload a change asked for.
       await this.#scheduler.now();
     } finally {
-      if (this.#index === null) await this.close();
+      if (this.#served.current === null) await this.close();
     }
-    if (this.#index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
+    const index = this.#served.current;
+    if (index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
     // A watched tree reloads: its first reload should not be the one to run cold code.
-    if (this.#watcher !== null) await warmReloadPaths(this.#index, RELOAD_SLICE_MS);
+    if (this.#watcher !== null) await warmReloadPaths(index, RELOAD_SLICE_MS);
   }
 
   /** One reload: ask the gate, read, ask the gate again, then swap or reject. */
   async #load(forced: boolean): Promise<void> {
-    const initial = this.#index === null;
+    const initial = this.#served.current === null;
     // What the watch thread has seen but not yet reported belongs in this reload (the rest of a burst, say).
     if (!initial) await this.#watcher?.sync();
     const opening = await this.#gate.open(forced || initial, initial);
@@ -217,7 +194,7 @@ class LiveTree implements TreeHandle {
       outcome = await this.#loader.load(batch);
     } catch (err) {
       if (initial) this.#startError = err instanceof Error ? err : new Error(messageOf(err));
-      else if (this.#closing === null) this.#reject("", [problem("unreadable", "", NOWHERE, `cannot load the tree: ${messageOf(err)}`)]);
+      else if (!this.#isClosing()) this.#served.reject("", [problem("unreadable", "", NOWHERE, `cannot load the tree: ${messageOf(err)}`)]);
       return;
     }
     const closing = await this.#gate.close(opening.pass);
@@ -226,64 +203,16 @@ class LiveTree implements TreeHandle {
     if (this.#isClosing() || closing.kind !== "accept") return;
     if (!outcome.ok) {
       if (initial) this.#startError = new LoadError(outcome.problems);
-      else this.#reject(outcome.revision, outcome.problems);
+      else this.#served.reject(outcome.revision, outcome.problems);
       return;
     }
     outcome.accept();
-    const previous = this.#index;
-    if (previous === outcome.index) {
-      this.#recovered();
-      this.#commit = head;
-      return;
-    }
-    this.#recovered();
-    this.#commit = head;
-    // INVARIANT: decisions only ever see a complete index; this assignment is the swap.
-    this.#index = outcome.index;
-    const now = new Date();
-    this.#loadedAt = now.toISOString();
-    this.#loadMs = durationMs;
-    const record = this.#history.add(outcome.index, previous, {
-      commit: head, filesChanged: previous === null ? outcome.index.fileCount : outcome.changedFiles.length, rebuilt: outcome.rebuilt, at: now,
-    });
-    if (previous === null) return;
-    this.#reloads++;
-    this.#emit("reload", { index: outcome.index, previous, durationMs, changedFiles: outcome.changedFiles, commit: head });
-    // Grant counts are for the history, not for decisions: they are counted after the swap, in slices.
-    void this.#history.count(record, outcome.index, previous, new TimeSlicer(RELOAD_SLICE_MS));
-  }
-
-  /** A good load after a rejected one: the rejection is over. */
-  #recovered(): void {
-    const rejected = this.#rejected;
-    if (rejected === null) return;
-    this.#rejected = null;
-    this.#emit("recovered", rejected);
+    if (this.#served.current === outcome.index) this.#served.unchanged(head);
+    else this.#served.swap(outcome, head, durationMs);
   }
 
   // A method, not a field read: TypeScript would keep the narrowing of `#closing` across an `await`.
   #isClosing(): boolean {
     return this.#closing !== null;
-  }
-
-  #reject(revision: string, problems: readonly Problem[]): void {
-    // The same broken content read again (a touch, a second event) is one rejection, not two.
-    if (revision !== "" && this.#rejected?.revision === revision) return;
-    const rejected: RejectedLoad = Object.freeze({ revision, at: new Date().toISOString(), problems: Object.freeze([...problems]) });
-    this.#rejected = rejected;
-    this.#rejectedReloads++;
-    this.#emit("rejected", rejected);
-  }
-
-  #emit<E extends keyof TreeEvents>(event: E, ...args: TreeEvents[E]): void {
-    if (this.#closing !== null) return;
-    try {
-      this.#events.emit(event, ...args);
-    } catch (err) {
-      // A throwing listener must not stop reloads; surface it as any throwing listener is.
-      process.nextTick(() => {
-        throw err;
-      });
-    }
   }
 }

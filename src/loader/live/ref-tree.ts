@@ -6,21 +6,19 @@
  * whose tree has errors is rejected and the last good index keeps answering.
  */
 import { LoadError, TreeRightsError } from "../../engine/index.js";
-import type { Problem, RightsIndex } from "../../engine/index.js";
+import type { RightsIndex } from "../../engine/index.js";
 import { RefSource } from "../git/ref-source.js";
 import { RefWatch, REF_POLL_MS } from "../git/ref-watch.js";
 import { NOWHERE, problem } from "../parse/problems.js";
 import { ignoreMatcher } from "../read/ignore.js";
-import { TimeSlicer } from "../read/tree-fs.js";
 import type {
-  OpenOptions, RejectedLoad, RevisionChanges, TreeEvents, TreeHandle, TreeSource, TreeStatus, WatchStatus,
+  OpenOptions, RevisionChanges, TreeEvents, TreeHandle, TreeSource, TreeStatus, WatchStatus,
 } from "../types.js";
 import { RELOAD_SLICE_MS } from "./incremental-reload.js";
 import type { RefLoad } from "./ref-loader.js";
 import { RefLoader } from "./ref-loader.js";
-import { TreeEmitter } from "./tree-emitter.js";
+import { ServedIndex } from "./served-index.js";
 import { warmReloadPaths } from "./warm-up.js";
-import { NO_GRANTS, ReloadHistory } from "./watch-history.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
 
 /** Quiet time after git last touched its directory before the ref is looked at, in ms: a commit writes several files. */
@@ -62,24 +60,15 @@ function messageOf(err: unknown): string {
 /** The live handle behind `openTree(dir, { ref })`. */
 class RefTree implements TreeHandle {
   readonly #source: RefSource;
-  readonly #events = new TreeEmitter();
+  readonly #served = new ServedIndex();
   readonly #scheduler: ReloadScheduler;
   readonly #watch: RefWatch | null;
   readonly #loader: RefLoader;
-  readonly #history = new ReloadHistory();
-  #index: RightsIndex | null = null;
-  /** The commit whose tree `#index` is. */
-  #commit: string | null = null;
   /** The commit last looked at, loaded or rejected: the next load starts only when the ref names another. */
   #seen: string | null = null;
   #startError: Error | null = null;
   /** Why the ref cannot be followed now; cleared when it resolves again. */
   #refError: string | null = null;
-  #loadedAt = "";
-  #loadMs = 0;
-  #reloads = 0;
-  #rejectedReloads = 0;
-  #rejected: RejectedLoad | null = null;
   #closing: Promise<void> | null = null;
   /** The poll when there are no file watches (`RefWatch` polls on its own). */
   #poll: NodeJS.Timeout | null = null;
@@ -89,52 +78,37 @@ class RefTree implements TreeHandle {
     this.#loader = new RefLoader(source, options);
     this.#scheduler = new ReloadScheduler((forced) => this.#load(forced), { debounceMs });
     const look = (): void => { this.#scheduler.notify(); };
-    this.#watch = hooks.noWatch === true ? null : new RefWatch(source.gitDir, source.commonDir, { look, failed: (error) => { this.#emit("watch-error", error); } }, hooks.pollMs ?? REF_POLL_MS);
+    this.#watch = hooks.noWatch === true ? null : new RefWatch(source.gitDir, source.commonDir, { look, failed: (error) => { this.#served.events.emit("watch-error", error); } }, hooks.pollMs ?? REF_POLL_MS);
     // Without file watches the poll is all there is; with them it is the safety net.
     if (this.#watch === null) this.#poll = setInterval(look, hooks.pollMs ?? REF_POLL_MS).unref();
   }
 
   /** The last good index. */
   get index(): RightsIndex {
-    if (this.#index === null) throw new TreeRightsError("not_ready", "the rights tree has not loaded yet");
-    return this.#index;
+    return this.#served.index;
   }
 
   get status(): TreeStatus {
-    const index = this.index;
     const watch: WatchStatus = this.#watch?.error == null
       ? { state: "watching" }
       : { state: "watching", error: this.#watch.error.message };
     const source: TreeSource = {
       mode: "ref", ref: this.#source.ref, path: this.#source.prefix, ...(this.#refError === null ? {} : { error: this.#refError }),
     };
-    return Object.freeze({
-      root: this.#source.root,
-      revision: index.revision,
-      loadedAt: this.#loadedAt,
-      loadMs: this.#loadMs,
-      fileCount: index.fileCount,
-      reloads: this.#reloads,
-      rejectedReloads: this.#rejectedReloads,
-      rejected: this.#rejected,
-      watch: Object.freeze(watch),
-      commit: this.#commit,
-      history: this.#history.records,
-      source: Object.freeze(source),
-    });
+    return this.#served.status({ root: this.#source.root, watch: Object.freeze(watch), source: Object.freeze(source) });
   }
 
   changesSince(revision: string): RevisionChanges | null {
-    return this.#history.changesSince(revision, this.index);
+    return this.#served.changesSince(revision);
   }
 
   on<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#events.on(event, listener);
+    this.#served.events.on(event, listener);
     return this;
   }
 
   off<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#events.off(event, listener);
+    this.#served.events.off(event, listener);
     return this;
   }
 
@@ -147,7 +121,7 @@ class RefTree implements TreeHandle {
     this.#watch?.close();
     if (this.#poll !== null) clearInterval(this.#poll);
     // The scheduler waits for a running load, which sees `#closing` and neither swaps nor emits.
-    this.#events.silence();
+    this.#served.events.silence();
     this.#closing ??= this.#scheduler.close();
     return this.#closing;
   }
@@ -158,15 +132,16 @@ class RefTree implements TreeHandle {
       this.#watch?.start();
       await this.#scheduler.now();
     } finally {
-      if (this.#index === null) await this.close();
+      if (this.#served.current === null) await this.close();
     }
-    if (this.#index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
+    const index = this.#served.current;
+    if (index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
     // The first move should not be the one to run cold code.
-    await warmReloadPaths(this.#index, RELOAD_SLICE_MS);
+    await warmReloadPaths(index, RELOAD_SLICE_MS);
   }
 
   async #load(forced: boolean): Promise<void> {
-    const initial = this.#index === null;
+    const initial = this.#served.current === null;
     let commit: string | null;
     try {
       commit = await this.#source.resolve();
@@ -191,7 +166,7 @@ class RefTree implements TreeHandle {
       else if (this.#closing === null) {
         // Look again at the next notice: the commit was not read.
         this.#seen = null;
-        this.#reject("", commit, [problem("unreadable", "", NOWHERE, `cannot read commit \`${commit}\`: ${messageOf(err)}`)]);
+        this.#served.reject("", [problem("unreadable", "", NOWHERE, `cannot read commit \`${commit}\`: ${messageOf(err)}`)], commit);
       }
       return;
     }
@@ -199,34 +174,11 @@ class RefTree implements TreeHandle {
     if (this.#isClosing()) return;
     if (!outcome.ok) {
       if (initial) this.#startError = new LoadError(outcome.problems);
-      else this.#reject(outcome.revision, commit, outcome.problems);
+      else this.#served.reject(outcome.revision, outcome.problems, commit);
       return;
     }
-    const previous = this.#index;
-    if (previous === outcome.index) {
-      this.#rejected = null;
-      if (this.#commit !== commit) {
-        this.#commit = commit;
-        this.#emit("commit", commit);
-      }
-      return;
-    }
-    // Counted before the swap, so status, history and index change together.
-    const counts = previous === null ? NO_GRANTS : await new TimeSlicer(RELOAD_SLICE_MS).run(outcome.index.grantCountsSinceSteps(previous));
-    if (this.#isClosing()) return;
-    this.#rejected = null;
-    // INVARIANT: decisions only ever see a complete index, and its commit with it; these assignments are the swap.
-    this.#commit = commit;
-    this.#index = outcome.index;
-    const now = new Date();
-    this.#loadedAt = now.toISOString();
-    this.#loadMs = durationMs;
-    this.#history.add(outcome.index, counts, {
-      commit, filesChanged: previous === null ? outcome.index.fileCount : outcome.changedFiles.length, rebuilt: outcome.rebuilt, at: now,
-    });
-    if (previous === null) return;
-    this.#reloads++;
-    this.#emit("reload", { index: outcome.index, previous, durationMs, changedFiles: outcome.changedFiles, commit });
+    if (this.#served.current === outcome.index) this.#served.unchanged(commit);
+    else this.#served.swap(outcome, commit, durationMs);
   }
 
   // A method, not a field read: TypeScript would keep the narrowing of `#closing` across an `await`.
@@ -242,19 +194,6 @@ class RefTree implements TreeHandle {
     }
     if (this.#refError === error.message) return;
     this.#refError = error.message;
-    this.#emit("watch-error", error);
-  }
-
-  #reject(revision: string, commit: string, problems: readonly Problem[]): void {
-    // The same broken content read again is one rejection, not two.
-    if (revision !== "" && this.#rejected?.revision === revision) return;
-    const rejected: RejectedLoad = Object.freeze({ revision, at: new Date().toISOString(), problems: Object.freeze([...problems]), commit });
-    this.#rejected = rejected;
-    this.#rejectedReloads++;
-    this.#emit("rejected", rejected);
-  }
-
-  #emit<E extends keyof TreeEvents>(event: E, ...args: TreeEvents[E]): void {
-    this.#events.emit(event, ...args);
+    this.#served.events.emit("watch-error", error);
   }
 }
