@@ -7,6 +7,17 @@ export function collect(value: string, previous: readonly string[] | undefined):
   return [...(previous ?? []), value];
 }
 
+/** Parses one `--group`: any non-empty name, as HTTP accepts. */
+export function parseGroup(value: string): string {
+  if (value === "") throw new InvalidArgumentError("group must not be empty");
+  return value;
+}
+
+/** Commander collector for `--group`, repeatable: each value is checked by `parseGroup`. */
+export function collectGroups(value: string, previous: readonly string[] | undefined): string[] {
+  return collect(parseGroup(value), previous);
+}
+
 /** Parses `--access`: exactly `READ` or `WRITE`, as SPEC spells them. */
 export function parseAccess(value: string): Access {
   if (value === "READ" || value === "WRITE") return value;
@@ -34,7 +45,7 @@ export function accessOption(): Option {
 /** `--group <group>`, repeatable, at least once. */
 export function groupOption(): Option {
   return new Option("--group <group>", "a group the caller holds (repeat for several)")
-    .argParser(collect)
+    .argParser(collectGroups)
     .makeOptionMandatory();
 }
 

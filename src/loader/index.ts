@@ -1,8 +1,8 @@
 /** The loader: reads rights trees from disk, validates them, keeps them live. */
 
 // One-shot loading and linting
-export { loadTree, lintTree } from "./read/load-tree.js";
-export type { LintOptions } from "./read/load-tree.js";
+export { loadTree, loadTreeWithConfig, lintTree } from "./read/load-tree.js";
+export type { ConfiguredIndex, LintOptions } from "./read/load-tree.js";
 
 // Pattern-rule globs and the optional tree configuration
 export { globMatcher } from "./parse/glob.js";

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Access } from "../engine/index.js";
+import { unnamedGroups } from "../engine/index.js";
 import type { AnswerCache } from "./answers.js";
 import { JSON_TYPE } from "./answers.js";
 import { decideBatch } from "./batch-answer.js";
@@ -80,9 +81,11 @@ export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics,
       const start = performance.now();
       // The explanation names the revision of the index that produced it.
       const explanation = current.index.explain(groups, access, path);
+      // A typo in a group name is otherwise a silent deny; the index's groups are gathered once per index.
+      const unknownGroups = unnamedGroups(current.index, groups);
       metrics.timed("explain", start);
       metrics.decided(access, explanation.allowed);
-      return reply.send({ ...explanation, ...current.stamp });
+      return reply.send({ ...explanation, unknownGroups, ...current.stamp });
     },
   );
 

@@ -1,5 +1,8 @@
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROKEN_TREE, removeTrees, runCli, VALID_TREE, writeTree } from "./helpers.js";
+
+const EXAMPLE = fileURLToPath(new URL("../../examples/tree", import.meta.url));
 
 describe("treerights check", () => {
   let tree: string;
@@ -101,5 +104,43 @@ describe("treerights check", () => {
     const noPath = await runCli("check", tree, "--group", "g", "--access", "READ");
     expect(noPath.code).toBe(2);
     expect(noPath.stderr).toContain("missing required argument 'path'");
+  });
+
+  it("warns on stderr, with a hint, about a group the tree names nowhere (a typo is not a silent deny)", async () => {
+    const r = await runCli("check", EXAMPLE, "--group", "supervisr", "--access", "WRITE", "/sites/lyon");
+    expect(r).toEqual({
+      code: 3,
+      stdout: "denied\n",
+      stderr: "warning: group `supervisr` is not named in any rights file or in `treerights.yaml` (did you mean `supervisor`?)\n",
+    });
+    const json = await runCli("check", EXAMPLE, "--group", "supervisr", "--group", "zzz", "--access", "WRITE", "/sites/lyon", "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({ allowed: false });
+    expect(json.stderr.split("\n")).toEqual([
+      "warning: group `supervisr` is not named in any rights file or in `treerights.yaml` (did you mean `supervisor`?)",
+      "warning: group `zzz` is not named in any rights file or in `treerights.yaml`; it holds nothing in this tree",
+      "",
+    ]);
+  });
+
+  it("knows the groups treerights.yaml lists, in `groups` or `exclusive`", async () => {
+    const configured = await writeTree({
+      ...VALID_TREE,
+      "treerights.yaml": "groups: [administrator, user, operators, supervisor, auditors]\nexclusive:\n  - [supervisor, interns]\n",
+    });
+    try {
+      for (const group of ["auditors", "interns"]) {
+        const r = await runCli("check", configured, "--group", group, "--access", "READ", "/plant");
+        expect(r).toEqual({ code: 3, stdout: "denied\n", stderr: "" });
+      }
+    } finally {
+      await removeTrees([configured]);
+    }
+  });
+
+  it("refuses an empty --group, as HTTP does", async () => {
+    const r = await runCli("check", tree, "--group", "operators", "--group", "", "--access", "READ", "/plant");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("group must not be empty");
   });
 });

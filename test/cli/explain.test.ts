@@ -14,7 +14,7 @@ describe("treerights explain", () => {
   it("traces an allow: the decision, every file with its keywords and sets, the deciding group", async () => {
     const r = await runCli("explain", tree, "--group", "operators", "--group", "x", "--access", "READ", "plant/north/a");
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe("warning: group `x` is not named in any rights file or in `treerights.yaml`; it holds nothing in this tree\n");
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe("allowed: READ on `/plant/north/a`");
     expect(lines).toContain("groups: `operators`, `x`");

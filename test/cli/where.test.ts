@@ -66,9 +66,22 @@ describe("treerights where", () => {
 
   it("prints nothing on stdout for a group that holds the level nowhere, and says so on stderr", async () => {
     const r = await runCli("where", EXAMPLE, "--group", "nobody", "--access", "WRITE");
-    expect(r).toEqual({ code: 0, stdout: "", stderr: "`nobody` holds WRITE nowhere in the tree's directories\n" });
+    expect(r).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: "warning: group `nobody` is not named in any rights file or in `treerights.yaml`; it holds nothing in this tree\n" +
+        "`nobody` holds WRITE nowhere in the tree's directories\n",
+    });
     const json = await runCli("where", EXAMPLE, "--group", "nobody", "--access", "WRITE", "--json");
     expect(JSON.parse(json.stdout)).toEqual({ group: "nobody", access: "WRITE", regions: [], patterns: [] });
+  });
+
+  it("warns with a hint when the group is named nowhere: a typo, not a group without rights", async () => {
+    const typo = await runCli("where", EXAMPLE, "--group", "contractor", "--access", "READ");
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toContain("warning: group `contractor` is not named in any rights file or in `treerights.yaml` (did you mean `contractors`?)\n");
+    const named = await runCli("where", EXAMPLE, "--group", "contractors", "--access", "READ");
+    expect(named.stderr).not.toContain("warning");
   });
 
   it("exits 2 on a bad tree, a bad access level, an empty or a missing group", async () => {

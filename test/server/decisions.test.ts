@@ -124,7 +124,7 @@ describe("POST /v1/explain", () => {
     const res = await post(app, "/v1/explain", { groups: ["contractors", "ops"], access: "READ", path: "plant/secret/x" });
     expect(res.status).toBe(200);
     const expected = JSON.parse(JSON.stringify(index.explain(["contractors", "ops"], "READ", "plant/secret/x")));
-    expect(res.body).toEqual(expected);
+    expect(res.body).toEqual({ ...expected, unknownGroups: [] });
     expect(res.body).toMatchObject({ allowed: true, path: "/plant/secret/x", deciding: ["ops"], revision: REVISION });
     expect((res.body.steps as { dir: string }[]).map((s) => s.dir)).toEqual(["/", "/plant", "/plant/secret"]);
     expect(res.body.steps[2]).toMatchObject({ keywords: ["exclude"], exclude: ["contractors"], before: ["admin", "contractors", "ops"], after: ["admin", "ops"] });
@@ -134,6 +134,28 @@ describe("POST /v1/explain", () => {
     const { app } = await makeServer();
     const res = await post(app, "/v1/explain", { groups: ["ops"], access: "WRITE", path: "/plant" });
     expect(res.body).toMatchObject({ allowed: false, effective: ["admin", "supervisors"], deciding: [], revision: REVISION });
+  });
+
+  test("names the groups no rights file names, so a typo is not a silent deny", async () => {
+    const { app } = await makeServer();
+    const res = await post(app, "/v1/explain", { groups: ["supervisr", "ops", "supervisr", "contractor"], access: "WRITE", path: "/plant" });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ allowed: false, unknownGroups: ["supervisr", "contractor"], revision: REVISION });
+  });
+
+  test("answers unknownGroups from the index that explained, across a swap", async () => {
+    const { app, tree } = await makeServer();
+    const body = { groups: ["auditors"], access: "READ", path: "/plant" };
+    expect((await post(app, "/v1/explain", body)).body.unknownGroups).toEqual(["auditors"]);
+    tree.swap([...PLANT, { dir: "/audit", READ: { include: ["auditors"] } }]);
+    expect((await post(app, "/v1/explain", body)).body.unknownGroups).toEqual([]);
+  });
+
+  test("refuses an empty group name as invalid_body", async () => {
+    const { app } = await makeServer();
+    const res = await post(app, "/v1/explain", { groups: [""], access: "READ", path: "/plant" });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_body");
   });
 });
 

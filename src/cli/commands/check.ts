@@ -1,12 +1,13 @@
 /** `treerights check <dir> --group g --access L <path>`: allowed or denied, as an exit code. */
 import type { Command } from "commander";
 import type { Access } from "../../engine/index.js";
-import { loadTree } from "../../loader/index.js";
+import { loadTreeWithConfig } from "../../loader/index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT_DENIED, EXIT_OK } from "../exit-codes.js";
 import { writeJson, writeLines } from "../io.js";
 import { accessOption, groupOption, ignoreOption, jsonOption, loadOptions } from "../options.js";
 import { reportError } from "../report-error.js";
+import { unknownGroupWarnings } from "../unknown-groups.js";
 
 interface CheckOptions {
   readonly group: readonly string[];
@@ -35,8 +36,9 @@ export function addCheckCommand(program: Command, ctx: CommandContext): void {
 async function check(ctx: CommandContext, dir: string, path: string, opts: CheckOptions): Promise<number> {
   const { io } = ctx;
   try {
-    const index = await loadTree(dir, loadOptions(opts.ignore));
+    const { index, config } = await loadTreeWithConfig(dir, loadOptions(opts.ignore));
     const allowed = index.check(opts.group, opts.access, path);
+    writeLines(io.stderr, unknownGroupWarnings(opts.group, index, config));
     if (opts.json === true) writeJson(io.stdout, { allowed, revision: index.revision });
     else writeLines(io.stdout, [allowed ? "allowed" : "denied"]);
     return allowed ? EXIT_OK : EXIT_DENIED;

@@ -1,13 +1,14 @@
 /** `treerights explain <dir> --group g --access L <path>`: why a decision comes out as it does. */
 import type { Command } from "commander";
 import type { Access } from "../../engine/index.js";
-import { loadTree } from "../../loader/index.js";
+import { loadTreeWithConfig } from "../../loader/index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT_DENIED, EXIT_OK } from "../exit-codes.js";
 import { formatExplanation } from "../format-explanation.js";
 import { writeJson, writeLines } from "../io.js";
 import { accessOption, groupOption, ignoreOption, jsonOption, loadOptions } from "../options.js";
 import { reportError } from "../report-error.js";
+import { unknownGroupWarnings } from "../unknown-groups.js";
 
 interface ExplainOptions {
   readonly group: readonly string[];
@@ -36,8 +37,9 @@ export function addExplainCommand(program: Command, ctx: CommandContext): void {
 async function explain(ctx: CommandContext, dir: string, path: string, opts: ExplainOptions): Promise<number> {
   const { io } = ctx;
   try {
-    const index = await loadTree(dir, loadOptions(opts.ignore));
+    const { index, config } = await loadTreeWithConfig(dir, loadOptions(opts.ignore));
     const explanation = index.explain(opts.group, opts.access, path);
+    writeLines(io.stderr, unknownGroupWarnings(opts.group, index, config));
     if (opts.json === true) writeJson(io.stdout, explanation);
     else writeLines(io.stdout, formatExplanation(explanation));
     return explanation.allowed ? EXIT_OK : EXIT_DENIED;

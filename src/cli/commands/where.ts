@@ -1,12 +1,13 @@
 /** `treerights where <dir> --group g --access L`: every subtree where a group holds a level, and the holes in it. */
 import type { Command } from "commander";
-import { InvalidArgumentError, Option } from "commander";
+import { Option } from "commander";
 import type { Access, WhereResult } from "../../engine/index.js";
-import { loadTree } from "../../loader/index.js";
+import { loadTreeWithConfig } from "../../loader/index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { writeJson, writeLines } from "../io.js";
-import { accessOption, ignoreOption, jsonOption, loadOptions } from "../options.js";
+import { accessOption, ignoreOption, jsonOption, loadOptions, parseGroup } from "../options.js";
+import { unknownGroupWarnings } from "../unknown-groups.js";
 import { reportError } from "../report-error.js";
 
 interface WhereOptions {
@@ -37,16 +38,12 @@ export function addWhereCommand(program: Command, ctx: CommandContext): void {
     });
 }
 
-function parseGroup(value: string): string {
-  if (value === "") throw new InvalidArgumentError("group must not be empty");
-  return value;
-}
-
 async function where(ctx: CommandContext, dir: string, opts: WhereOptions): Promise<number> {
   const { io } = ctx;
   try {
-    const index = await loadTree(dir, loadOptions(opts.ignore));
+    const { index, config } = await loadTreeWithConfig(dir, loadOptions(opts.ignore));
     const result = index.where(opts.group, opts.access);
+    writeLines(io.stderr, unknownGroupWarnings([opts.group], index, config));
     if (opts.json === true) {
       writeJson(io.stdout, result);
     } else {

@@ -1,0 +1,47 @@
+/**
+ * The groups an index's rights files name. A group named nowhere holds
+ * nothing anywhere, so a caller who gives one has most likely made a typo:
+ * surfaces warn about it instead of denying in silence.
+ */
+import type { LevelRule, RightsFile, RightsIndex } from "./types.js";
+
+// Kept per index while the index lives: an index is immutable, so its groups never change.
+const named = new WeakMap<RightsIndex, ReadonlySet<string>>();
+
+/**
+ * Every group named in `index`'s rights files (any level, keyword or
+ * pattern rule). Computed on the first call for an index, in one pass over
+ * its files, and remembered for that index.
+ */
+export function namedGroups(index: RightsIndex): ReadonlySet<string> {
+  let groups = named.get(index);
+  if (groups === undefined) {
+    groups = groupsNamedIn(index.files);
+    named.set(index, groups);
+  }
+  return groups;
+}
+
+/** The groups of `groups` that no rights file of `index` names, once each, in the order given. */
+export function unnamedGroups(index: RightsIndex, groups: readonly string[]): readonly string[] {
+  const known = namedGroups(index);
+  return [...new Set(groups.filter((group) => !known.has(group)))];
+}
+
+/** Every group named in `files`. */
+export function groupsNamedIn(files: readonly RightsFile[]): ReadonlySet<string> {
+  const groups = new Set<string>();
+  const add = (rule: LevelRule | undefined): void => {
+    if (rule === undefined) return;
+    for (const list of [rule.override, rule.include, rule.exclude]) for (const group of list ?? []) groups.add(group);
+  };
+  for (const file of files) {
+    add(file.READ);
+    add(file.WRITE);
+    for (const pattern of file.patterns ?? []) {
+      add(pattern.READ);
+      add(pattern.WRITE);
+    }
+  }
+  return groups;
+}
