@@ -26,13 +26,16 @@ interface PuppetWatcher {
   report(...changes: TreeChange[]): void;
 }
 
-/** Opens a watched tree whose watcher reports only what the test says, when it says it. */
-async function openWithPuppet(root: string, debounceMs = 25): Promise<{ handle: TreeHandle; watcher: PuppetWatcher }> {
+/**
+ * Opens a watched tree whose watcher reports only what the test says, when it
+ * says it; `onSync` runs each time the tree asks the watcher for its backlog.
+ */
+async function openWithPuppet(root: string, onSync: () => Promise<void> = () => Promise.resolve()): Promise<{ handle: TreeHandle; watcher: PuppetWatcher }> {
   let listener: TreeWatchListener | null = null;
-  const handle = await openTreeWith(root, { watch: true, debounceMs }, {
+  const handle = await openTreeWith(root, { watch: true }, {
     startWatcher: (_root, heard) => {
       listener = heard;
-      return Promise.resolve({ close: () => Promise.resolve(), sync: () => Promise.resolve() });
+      return Promise.resolve({ close: () => Promise.resolve(), sync: onSync });
     },
   });
   return {
@@ -186,6 +189,41 @@ describe("the reload gate (SPEC 2: what becomes the next index is what a read of
       { numRuns: 15 },
     );
   }, 60_000);
+
+  it("a change the watcher reports late, during a read, keeps that read from being served: the middle of a burst is never taken for quiet", async () => {
+    root = await makeTree(START);
+    const file = path.join(root, "a", "access.rights");
+    // Run at the second backlog request after being armed: the first comes before the read, the second after it.
+    let during: (() => Promise<void>) | null = null;
+    let skip = 0;
+    const opened = await openWithPuppet(root, async () => {
+      if (during === null) return;
+      if (skip-- > 0) return;
+      const late = during;
+      during = null;
+      await late();
+    });
+    handle = opened.handle;
+    const events = record(handle);
+    await writeFile(file, rights(["v1"]));
+    const v1 = await fullLoad(root);
+    // The next time the tree asks for the backlog (around the read of v1), v2 has been written and is reported.
+    let asked = 0;
+    skip = 1;
+    during = async () => {
+      asked++;
+      await writeFile(file, rights(["v2"]));
+      opened.watcher.report({ kind: "file", path: "a/access.rights", removed: false });
+    };
+    opened.watcher.report({ kind: "file", path: "a/access.rights", removed: false });
+    await vi.waitFor(async () => {
+      expect(handle?.index.revision).toBe((await fullLoad(root)).revision);
+    }, WAIT);
+    expect(asked).toBe(1);
+    expect(handle.index.check(["v2"], "READ", "/a")).toBe(true);
+    expect(handle.status.history?.map((h) => h.revision)).not.toContain(v1.revision);
+    expect(events.reloads).toHaveLength(1);
+  });
 
   it("a removed rights file holds the read a moment: an editor's delete-then-write is one swap to the new content", async () => {
     root = await makeTree(START);

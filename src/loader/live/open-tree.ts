@@ -112,7 +112,7 @@ class LiveTree implements TreeHandle {
     this.#gate = new ReloadGate({
       root,
       git,
-      ...(watcher === null ? {} : { rootState: () => watcher.rootState() }),
+      ...(watcher === null ? {} : { rootState: () => watcher.rootState(), sync: () => watcher.sync() }),
       wake: (ms) => {
         this.#scheduler.notify(ms);
       },
@@ -171,7 +171,7 @@ class LiveTree implements TreeHandle {
     const index = this.#served.current;
     if (index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
     // A watched tree reloads: its first reload should not be the one to run cold code.
-    if (this.#watcher !== null) await warmReloadPaths(index, RELOAD_SLICE_MS);
+    if (this.#watcher !== null && process.env.TR_NO_WARMUP === undefined) await warmReloadPaths(index, RELOAD_SLICE_MS);
   }
 
   /** One reload: ask the gate, read, ask the gate again, then swap or reject. */

@@ -12,10 +12,12 @@
  * - While git holds its index lock, nothing is read. When git's index
  *   changed since the last accepted read, every rights file whose index
  *   entry changed is read too, whatever the watcher has reported so far.
- * - A read is accepted only when, after it, git's index is as it was before
- *   it (no git command wrote the tree meanwhile), the root is still the
- *   directory being watched, and every rights file git just wrote reads as
- *   git recorded it. A disagreement that lasts `AGREE_MAX_MS` (a clean
+ * - A read is accepted only when the tree stayed quiet across it (the
+ *   watcher, asked to report all it has seen, reported nothing new), git's
+ *   index is as it was before it (no git command wrote the tree meanwhile),
+ *   the root is still the directory being watched, and every rights file
+ *   git just wrote reads as git recorded it. A tree that never goes quiet
+ *   is read anyway once reads have been refused for `QUIET_MAX_MS`. A disagreement that lasts `AGREE_MAX_MS` (a clean
  *   filter such as `autocrlf`, an edit racing the checkout) is accepted and
  *   reported: disk is what answers.
  * - A removed rights file holds reads for `UNLINK_HOLD_MS` (an editor's
@@ -39,6 +41,9 @@ import { PendingChanges } from "./watch-changes.js";
 /** Longest a read keeps being retried because files git wrote read otherwise than git recorded them, in ms. */
 export const AGREE_MAX_MS = 2_000;
 
+/** Longest reads keep being refused because changes kept coming during them, in ms. */
+export const QUIET_MAX_MS = 1_000;
+
 /** When a directory that appeared is looked at again, in ms after its read was accepted. */
 export const RELOOK_MS: readonly number[] = [250, 1_000, 4_000];
 
@@ -50,6 +55,8 @@ export interface GateContext {
   readonly git: WorkTreeIndex | null;
   /** Whether the root path still names the watched directory; absent when not watching. */
   readonly rootState?: () => Promise<RootState>;
+  /** Resolves once the watcher has reported every change it had seen; absent when not watching. */
+  readonly sync?: () => Promise<void>;
   /** Asks for a reload pass in `ms` (the scheduler's debounce when absent). */
   readonly wake: (ms?: number) => void;
   /** A read accepted despite a disagreement, for the logs. */
@@ -102,6 +109,8 @@ export class ReloadGate {
   #appeared = new Set<string>();
   /** Since when files git wrote keep reading otherwise than git recorded them. */
   #disagreeingSince: number | null = null;
+  /** Since when reads keep being refused because changes came during them. */
+  #busySince: number | null = null;
   readonly #relooks = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -160,13 +169,14 @@ export class ReloadGate {
       this.#putBack(pass);
       return { kind: "root", state: root };
     }
-    if (!pass.forced && !(await this.#agrees(pass))) {
+    if (!pass.forced && !((await this.#stayedQuiet(pass)) && (await this.#agrees(pass)))) {
       this.#putBack(pass);
       this.#wait();
       return { kind: "again" };
     }
     if (pass.git !== null) this.#git = { stamp: pass.git.stamp, entries: pass.git.entries };
     this.#disagreeingSince = null;
+    this.#busySince = null;
     this.#relook(pass.appeared);
     return { kind: "accept" };
   }
@@ -184,6 +194,22 @@ export class ReloadGate {
     const entries = await index.entries();
     const changed = last?.entries == null || entries === null ? [] : changedEntries(last.entries, entries);
     return { stamp, entries, changed };
+  }
+
+  /**
+   * True when no change was reported during the read, the watcher's backlog
+   * included: a watcher starved of CPU reports late, and a debounce on late
+   * events can take the middle of a burst for a quiet moment. Reports about
+   * files git wrote before the read are not changes: the read saw them.
+   */
+  async #stayedQuiet(pass: GatePass): Promise<boolean> {
+    await this.#context.sync?.();
+    if (this.#pending.empty) return true;
+    // Events about what git had written before the read (its index said so) are late news, not new changes.
+    if (pass.git !== null && pass.git.changed.length > 0 && this.#pending.onlyAbout(new Set(pass.git.changed))) return true;
+    const now = Date.now();
+    this.#busySince ??= now;
+    return now - this.#busySince >= QUIET_MAX_MS;
   }
 
   /** True when git did not write the tree during the read and every file it had just written reads as it recorded it. */

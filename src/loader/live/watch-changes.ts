@@ -71,6 +71,32 @@ export class PendingChanges {
     return until;
   }
 
+  /** True when nothing was gathered since the last `take`. */
+  get empty(): boolean {
+    return !this.#full && this.#files.size + this.#dirs.size === 0;
+  }
+
+  /**
+   * True when everything gathered since the last `take` is about `files`
+   * (relative paths) or directories holding one of them: the echo of writes
+   * a read has already seen.
+   */
+  onlyAbout(files: ReadonlySet<string>): boolean {
+    if (this.#full) return false;
+    for (const file of this.#files) if (!files.has(file)) return false;
+    for (const dir of this.#dirs) {
+      let holds = false;
+      for (const file of files) {
+        if (file.startsWith(`${dir}/`)) {
+          holds = true;
+          break;
+        }
+      }
+      if (!holds) return false;
+    }
+    return true;
+  }
+
   /** Puts back work `take` gave out and that was not done (a read the reload gate refused). */
   restore(work: PendingWork): void {
     if (work.kind === "full") this.markFull(work.recompile);
