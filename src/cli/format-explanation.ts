@@ -1,8 +1,13 @@
 /** The human-readable trace of an `Explanation`, as `treerights explain` prints it. */
-import type { ExplainStep, Explanation } from "../engine/index.js";
+import type { ExplainStep, Explanation, Position, RightsFile } from "../engine/index.js";
 
-/** The trace: the decision, each rights file on the path, then who decided or why denied. */
-export function formatExplanation(e: Explanation): string[] {
+/**
+ * The trace: the decision, each rights file on the path (a pattern rule's
+ * step names its `match` glob), then who decided or why denied. `files`, the
+ * index's rights files, place a pattern rule that leaves the level alone,
+ * which a step cannot place by itself.
+ */
+export function formatExplanation(e: Explanation, files: readonly RightsFile[] = []): string[] {
   const lines = [
     `${e.allowed ? "allowed" : "denied"}: ${e.access} on \`${e.path}\``,
     `groups: ${groupList(e.groups)}`,
@@ -10,20 +15,28 @@ export function formatExplanation(e: Explanation): string[] {
     "",
     `rights files on the path (${e.access}):`,
   ];
-  e.steps.forEach((step, i) => lines.push(...formatStep(step, i + 1, e)));
+  e.steps.forEach((step, i) => lines.push(...formatStep(step, i + 1, e, files)));
   lines.push("", verdict(e));
   return lines;
 }
 
-function formatStep(step: ExplainStep, n: number, e: Explanation): string[] {
-  const place = step.at === undefined ? step.file : `${step.file}:${step.at.line}:${step.at.column}`;
-  const head = `  ${n}. ${place} (${step.dir})`;
+function formatStep(step: ExplainStep, n: number, e: Explanation, files: readonly RightsFile[]): string[] {
+  const at = step.at ?? (step.match === undefined ? undefined : patternAt(step.file, step.match, e.access, files));
+  const place = at === undefined ? step.file : `${step.file}:${at.line}:${at.column}`;
+  const rule = step.match === undefined ? "" : ` pattern rule \`match: ${step.match}\``;
+  const head = `  ${n}. ${place} (${step.dir})${rule}`;
   const indent = "       ";
   if (step.keywords.length === 0) {
     return [head, `${indent}no ${e.access} rule: ${groupList(step.after)} unchanged`];
   }
   const rules = step.keywords.map((k) => `${k}: ${groupList(step[k] ?? [])}`).join("; ");
   return [head, `${indent}${rules}`, `${indent}${groupList(step.before)} → ${groupList(step.after)}${delta(step)}`];
+}
+
+/** Where the pattern rule `match` of `file` stands, one that leaves `access` alone (else its step would carry the level's place). */
+function patternAt(file: string, match: string, access: Explanation["access"], files: readonly RightsFile[]): Position | undefined {
+  const owner = files.find((f) => f.file === file);
+  return owner?.patterns?.find((p) => p.match === match && p[access] === undefined)?.at;
 }
 
 /** `  +`a` -`b``: what the step added and removed; empty when nothing changed. */

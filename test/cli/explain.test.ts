@@ -71,4 +71,26 @@ describe("treerights explain", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^access\.rights:3:1: error: /m);
   });
+
+  it("names the pattern rule of a step: file, line and its match glob", async () => {
+    const patterned = await writeTree({
+      "access.rights": "READ:\n  include: [ops]\n",
+      "plant/access.rights":
+        "WRITE:\n  include: [ops]\npatterns:\n  - match: \"**/*.script\"\n    WRITE:\n      override: [script-admins]\n  - match: \"drafts/**\"\n    READ:\n      include: [interns]\n",
+    });
+    try {
+      const r = await runCli("explain", patterned, "--group", "ops", "--access", "WRITE", "/plant/drafts/a.script");
+      expect(r.code).toBe(3);
+      const lines = r.stdout.split("\n");
+      // A rule with the level: the level's place; one without: the rule's own place.
+      expect(lines).toContain("  3. plant/access.rights:7:5 (/plant/drafts) pattern rule `match: drafts/**`");
+      expect(lines).toContain("  4. plant/access.rights:5:5 (/plant/drafts/a.script) pattern rule `match: **/*.script`");
+      expect(lines).toContain("       override: `script-admins`");
+      expect(lines).toContain("  5. plant/access.rights:7:5 (/plant/drafts/a.script) pattern rule `match: drafts/**`");
+      // A file's own step names no rule.
+      expect(lines).toContain("  2. plant/access.rights:1:1 (/plant)");
+    } finally {
+      await removeTrees([patterned]);
+    }
+  });
 });

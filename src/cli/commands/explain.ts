@@ -41,7 +41,7 @@ async function explain(ctx: CommandContext, dir: string, path: string, opts: Exp
     const explanation = index.explain(opts.group, opts.access, path);
     writeLines(io.stderr, unknownGroupWarnings(opts.group, index, config));
     if (opts.json === true) writeJson(io.stdout, explanation);
-    else writeLines(io.stdout, formatExplanation(explanation));
+    else writeLines(io.stdout, formatExplanation(explanation, index.files));
     return explanation.allowed ? EXIT_OK : EXIT_DENIED;
   } catch (error) {
     return reportError(io, dir, error);
