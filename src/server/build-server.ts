@@ -44,7 +44,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   app.setNotFoundHandler(createNotFoundHandler(routes));
 
   const state: ServerState = { closing: false, startedAt: performance.now() };
-  const metrics = new ServerMetrics(() => tree.index, VERSION, resolved.processMetrics);
+  const metrics = new ServerMetrics(tree, VERSION, resolved.processMetrics);
   const answers = new AnswerCache(tree);
   const refresher = setInterval(() => { answers.refresh(); }, COMMIT_REFRESH_MS).unref();
   // A tree that says when its commit moved without a swap (ref mode) is followed at once, not at the next refresh.

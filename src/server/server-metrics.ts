@@ -6,7 +6,8 @@
  * workers' snapshots (`renderWith`).
  */
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { Access, RightsIndex } from "../engine/index.js";
+import type { Access } from "../engine/index.js";
+import type { TreeHandle } from "../loader/index.js";
 import { DurationHistogram } from "./duration-histogram.js";
 
 /** The endpoints whose decision time is measured. */
@@ -30,6 +31,8 @@ export function decisionSlot(access: Access, allowed: boolean): number {
   return (access === "WRITE" ? 2 : 0) + (allowed ? 1 : 0);
 }
 
+const WATCH_STATES = ["watching", "failed", "off"] as const;
+
 /** The metrics of one server; `registry` is what `/metrics` renders. */
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -39,8 +42,9 @@ export class ServerMetrics {
   readonly #durations: DurationHistogram<DecisionEndpoint>;
   readonly #series: Readonly<Record<DecisionEndpoint, number>>;
 
-  /** `currentIndex` is read at scrape time for the file count and revision gauges. */
-  constructor(currentIndex: () => RightsIndex, version: string, processMetrics: boolean) {
+  /** `tree` is read at scrape time for the gauges (file count, revision, a pending rejection, the watch state). */
+  constructor(tree: Pick<TreeHandle, "index" | "status">, version: string, processMetrics: boolean) {
+    const currentIndex = () => tree.index;
     const registers = [this.registry];
     const decisions = this.#decisions;
     new Counter({
@@ -88,6 +92,27 @@ export class ServerMetrics {
       collect() {
         this.reset();
         this.set({ revision: currentIndex().revision, version }, 1);
+      },
+    });
+    // Gauges an alert can clear itself on: a broken edit raises one, its fix lowers it.
+    new Gauge({
+      name: "treerights_rejected_load_pending",
+      help: "1 while the last load of the tree was rejected (the previous index keeps answering), else 0",
+      registers,
+      aggregator: "max",
+      collect() {
+        this.set(tree.status.rejected === null ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: "treerights_watch_state",
+      help: "The file watcher's state: 1 for the current one of watching, failed and off",
+      labelNames: ["state"] as const,
+      registers,
+      aggregator: "max",
+      collect() {
+        const now = tree.status.watch.state;
+        for (const state of WATCH_STATES) this.set({ state }, state === now ? 1 : 0);
       },
     });
     if (processMetrics) collectDefaultMetrics({ register: this.registry });

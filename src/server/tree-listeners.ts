@@ -7,12 +7,25 @@ import type { ServerMetrics } from "./server-metrics.js";
 // Enough to act on in a log line; the full list is in `/v1/status`.
 const PROBLEMS_LOGGED = 20;
 
+// The changed files a reload's log line names; the rest are counted.
+const FILES_LOGGED = 5;
+
+/** The first changed files, then how many more: `a/access.rights, b/access.rights and 3 more`. */
+export function namedFiles(files: readonly string[]): string {
+  const named = files.slice(0, FILES_LOGGED).join(", ");
+  return files.length > FILES_LOGGED ? `${named} and ${files.length - FILES_LOGGED} more` : named;
+}
+
 /** Subscribes to the tree's events; returns the function that unsubscribes. */
 export function listenToTree(tree: TreeHandle, log: FastifyBaseLogger, metrics: ServerMetrics): () => void {
   const onReload = (event: ReloadEvent): void => {
     metrics.reloaded();
     log.info(
-      { revision: event.index.revision, previous: event.previous.revision, durationMs: event.durationMs, changedFiles: event.changedFiles.length },
+      {
+        revision: event.index.revision, previous: event.previous.revision, durationMs: event.durationMs,
+        changedFiles: event.changedFiles.length, files: namedFiles(event.changedFiles),
+        ...(event.commit === undefined ? {} : { commit: event.commit }),
+      },
       "rights tree reloaded",
     );
   };

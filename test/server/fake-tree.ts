@@ -68,13 +68,20 @@ export class FakeTree extends EventEmitter<TreeEvents> implements TreeHandle {
   }
 
   /** Swaps in an index compiled from `files` (at `commit`, when the tree tracks commits) and emits `reload`. */
-  swap(files: readonly RightsFile[], commit: string | null = null): RightsIndex {
+  swap(files: readonly RightsFile[], commit: string | null = null, changedFiles: readonly string[] = []): RightsIndex {
     const previous = this.index;
+    const rejected = this.#status.rejected;
     this.index = compile(files);
     this.#status = { ...this.#status, revision: this.index.revision, fileCount: this.index.fileCount, reloads: this.#status.reloads + 1, rejected: null };
     if (this.#tracked) this.#track(commit, files.length);
-    this.emit("reload", { index: this.index, previous, durationMs: 1, changedFiles: [], ...(this.#tracked ? { commit } : {}) });
+    if (rejected !== null) this.emit("recovered", rejected);
+    this.emit("reload", { index: this.index, previous, durationMs: 1, changedFiles, ...(this.#tracked ? { commit } : {}) });
     return this.index;
+  }
+
+  /** Sets the watcher's state, as a live tree's watcher reports it. */
+  setWatch(watch: TreeStatus["watch"]): void {
+    this.#status = { ...this.#status, watch };
   }
 
   /** What the loader does when a reload finds the same rights at a new HEAD: a new commit, no swap, no event. */

@@ -143,6 +143,24 @@ describe("GET /metrics", () => {
     expect(info).toEqual([`treerights_info{revision="${next.revision}",version="${VERSION}"}`]);
   });
 
+  test("gauges a pending rejection and the watch state, so an alert clears itself when the tree recovers", async () => {
+    const { app, tree } = await makeServer();
+    let m = await scrape(app);
+    expect(m.get("treerights_rejected_load_pending")).toBe(0);
+    tree.reject([]);
+    tree.setWatch({ state: "failed", error: "root directory `/t` was removed" });
+    m = await scrape(app);
+    expect(m.get("treerights_rejected_load_pending")).toBe(1);
+    expect(m.get('treerights_watch_state{state="failed"}')).toBe(1);
+    expect(m.get('treerights_watch_state{state="watching"}')).toBe(0);
+    tree.swap([{ dir: "/", READ: { include: ["ops"] } }]);
+    tree.setWatch({ state: "watching" });
+    m = await scrape(app);
+    expect(m.get("treerights_rejected_load_pending")).toBe(0);
+    expect(m.get('treerights_watch_state{state="watching"}')).toBe(1);
+    expect(m.get('treerights_watch_state{state="failed"}')).toBe(0);
+  });
+
   test("each server has its own registry", async () => {
     const one = await makeServer();
     const two = await makeServer();
@@ -161,19 +179,26 @@ describe("GET /metrics", () => {
 });
 
 describe("lifecycle", () => {
-  test("logs reloads and rejections at info and warn", async () => {
+  test("logs reloads (naming the changed files), rejections, the recovery from them, and watch failures", async () => {
     const lines: string[] = [];
     const { tree } = await makeServer(new FakeTree(), { logger: { level: "info", stream: { write: (l) => { lines.push(l); } } } });
-    tree.swap([{ dir: "/", READ: { include: ["ops"] } }]);
+    const changed = ["a/access.rights", "b/access.rights", "c/access.rights", "d/access.rights", "e/access.rights", "f/access.rights", "g/access.rights"];
+    tree.swap([{ dir: "/", READ: { include: ["ops"] } }], null, changed);
     tree.reject([{ code: "unknown_key", severity: "error", file: "access.rights", line: 1, column: 1, message: "unknown key `Write`" }]);
     tree.emit("watch-error", new Error("ENOSPC"));
-    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; problems?: string[] });
+    tree.swap([{ dir: "/", READ: { include: ["eng"] } }], null, ["access.rights"]);
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; problems?: string[]; files?: string; rejectedRevision?: string });
     expect(logged.map((l) => [l.level, l.msg])).toEqual([
       [30, "rights tree reloaded"],
       [40, "rights tree reload rejected; the previous index keeps answering"],
       [50, "watching the rights tree failed"],
+      [30, "rights tree loads again; the rejection is over"],
+      [30, "rights tree reloaded"],
     ]);
+    expect(logged[0]!.files).toBe("a/access.rights, b/access.rights, c/access.rights, d/access.rights, e/access.rights and 2 more");
     expect(logged[1]!.problems).toEqual(["access.rights:1:1: error: unknown key `Write` [unknown_key]"]);
+    expect(logged[3]!.rejectedRevision).toBe("rejected-rev");
+    expect(logged[4]!.files).toBe("access.rights");
   });
 
   test("closing the server unsubscribes from the tree and leaves it open", async () => {
