@@ -61,7 +61,29 @@ describe("treerights where", () => {
     });
     const interns = await runCli("where", patterned, "--group", "interns", "--access", "WRITE");
     expect(interns.stdout).toBe("pattern rules that grant or revoke it on the paths they match:\n  grant  `drafts/**` below /plant (plant/access.rights)\n");
-    expect(interns.stderr).toBe("`interns` holds WRITE nowhere in the tree's directories\n");
+    expect(interns.stderr).toBe("`interns` holds WRITE in none of the tree's directories; only on paths the pattern rules above grant it on\n");
+  });
+
+  it("answers over the directories on disk, pattern rules included, as check and who do", async () => {
+    const tree = await writeTree({
+      "access.rights": "READ:\n  include: [ops]\n",
+      "plant/access.rights": "patterns:\n  - match: \"reports/**\"\n    READ:\n      include: [auditors]\n",
+      "plant/reports/notes.txt": "a directory on disk with no rights file of its own",
+      "plant/reports/2026/q4.txt": "and one below it",
+    });
+    try {
+      const where = await runCli("where", tree, "--group", "auditors", "--access", "READ");
+      expect(where.stdout).toBe("/plant/reports\npattern rules that change this on the paths they match:\n  grant  `reports/**` below /plant (plant/access.rights)\n");
+      expect(where.stderr).toBe("");
+      const who = await runCli("who", tree, "--access", "READ", "/plant/reports/2026");
+      expect(who.stdout).toContain("auditors");
+      expect((await runCli("check", tree, "--group", "auditors", "--access", "READ", "/plant/reports/2026")).code).toBe(0);
+      // micromatch's `reports/**` matches `reports` itself too.
+      expect((await runCli("check", tree, "--group", "auditors", "--access", "READ", "/plant/reports")).code).toBe(0);
+      expect((await runCli("check", tree, "--group", "auditors", "--access", "READ", "/plant")).code).toBe(3);
+    } finally {
+      await removeTrees([tree]);
+    }
   });
 
   it("prints nothing on stdout for a group that holds the level nowhere, and says so on stderr", async () => {

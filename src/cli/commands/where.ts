@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import type { Access, WhereResult } from "../../engine/index.js";
+import { whereAmong } from "../../engine/index.js";
 import { loadTreeWithConfig } from "../../loader/index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT_OK } from "../exit-codes.js";
@@ -30,8 +31,9 @@ export function addWhereCommand(program: Command, ctx: CommandContext): void {
     .addHelpText(
       "after",
       "\nPrints each subtree root, then `  except <path>` for each subtree below it where the group\n" +
-        "loses the level (a deeper line may grant it again), then the pattern rules that may change\n" +
-        "the answer on the paths they match. Complete, never truncated. Exit codes: 0 done, 2 error.",
+        "loses the level (a deeper line may grant it again), over every directory of the tree on disk,\n" +
+        "pattern rules included, as `check` answers; then the pattern rules that may change the answer\n" +
+        "on other paths they match (files, resources). Complete, never truncated. Exit codes: 0 done, 2 error.",
     )
     .action(async (dir: string, opts: WhereOptions) => {
       ctx.exitCode = await where(ctx, dir, opts);
@@ -41,20 +43,29 @@ export function addWhereCommand(program: Command, ctx: CommandContext): void {
 async function where(ctx: CommandContext, dir: string, opts: WhereOptions): Promise<number> {
   const { io } = ctx;
   try {
-    const { index, config } = await loadTreeWithConfig(dir, loadOptions(opts.ignore));
-    const result = index.where(opts.group, opts.access);
+    const { index, config, directories } = await loadTreeWithConfig(dir, loadOptions(opts.ignore));
+    // Answered over the directories on disk by the decision itself: pattern rules count where they match one.
+    const result = whereAmong(index, opts.group, opts.access, directories.map((d) => `/${d}`));
     writeLines(io.stderr, unknownGroupWarnings([opts.group], index, config));
     if (opts.json === true) {
       writeJson(io.stdout, result);
     } else {
       writeLines(io.stdout, formatWhere(result));
       // stdout stays empty for scripts; the note is for a person at a terminal
-      if (result.regions.length === 0) writeLines(io.stderr, [`\`${opts.group}\` holds ${opts.access} nowhere in the tree's directories`]);
+      if (result.regions.length === 0) writeLines(io.stderr, [nowhereNote(result)]);
     }
     return EXIT_OK;
   } catch (error) {
     return reportError(io, dir, error);
   }
+}
+
+/** What to tell a person when the group holds the level in no directory: nowhere at all, or only where pattern rules match. */
+function nowhereNote(result: WhereResult): string {
+  const held = `\`${result.group}\` holds ${result.access}`;
+  return result.patterns.some((p) => p.effect === "grant")
+    ? `${held} in none of the tree's directories; only on paths the pattern rules above grant it on`
+    : `${held} nowhere in the tree's directories`;
 }
 
 /** The text form: each region and its holes, then the pattern rules that concern the group. */

@@ -25,6 +25,8 @@ export interface ConfiguredIndex {
   readonly index: RightsIndex;
   /** The tree's `treerights.yaml`, or the defaults when it has none. */
   readonly config: TreeConfig;
+  /** Every directory of the tree relative to its root (`""` is the root), sorted. */
+  readonly directories: readonly string[];
 }
 
 /** `loadTree`, with the configuration read along with the tree (the groups it knows, for a caller's typo check). */
@@ -32,5 +34,5 @@ export async function loadTreeWithConfig(dir: string, options: LoadOptions = {})
   const snapshot = await readTree(dir, options);
   const { index, problems } = compileSnapshot(snapshot);
   if (index === null) throw new LoadError(problems);
-  return { index, config: snapshot.config ?? DEFAULT_CONFIG };
+  return { index, config: snapshot.config ?? DEFAULT_CONFIG, directories: snapshot.directories ?? [""] };
 }

@@ -11,7 +11,7 @@ import { ignoreMatcher } from "./ignore.js";
 import { RIGHTS_FILE_NAME, dirOf } from "../parse/parse-rights.js";
 import type { RightsFileRead } from "./read-rights-file.js";
 import { readRights } from "./read-rights-file.js";
-import { NOWHERE, problem, quote, sortProblems } from "../parse/problems.js";
+import { NOWHERE, compareStrings, problem, quote, sortProblems } from "../parse/problems.js";
 import { fileDigest, revisionOf, revisionOfSteps } from "./revision.js";
 import type { FilePlaces, TreePlaces } from "../parse/rights-places.js";
 import type { TreeFs } from "./tree-fs.js";
@@ -43,6 +43,8 @@ export interface TreeSnapshot {
   readonly config?: TreeConfig;
   /** Where the parts of each parsed file stand, by file path; lint places its findings with it. */
   readonly places?: TreePlaces;
+  /** Every directory of the tree relative to its root (`""` is the root), sorted, ignored ones left out. */
+  readonly directories?: readonly string[];
 }
 
 /**
@@ -91,7 +93,7 @@ export async function readTreeWith(fs: TreeFs, root: string, options: LoadOption
     problems.push(problem("missing_root_rights", RIGHTS_FILE, NOWHERE,
       "the tree root has no `access.rights`; create one (an empty file grants nothing)"));
   }
-  return snapshot(files, problems, found, await slicer.run(revisionOfSteps(hashed)), places, config);
+  return snapshot(files, problems, found, await slicer.run(revisionOfSteps(hashed)), places, config, walk.directories);
 }
 
 /**
@@ -134,7 +136,7 @@ function errorCode(err: unknown): string {
 }
 
 function snapshot(
-  files: RightsFile[], problems: Problem[], rightsPaths: string[], revision: string, places: TreePlaces, config?: TreeConfig,
+  files: RightsFile[], problems: Problem[], rightsPaths: string[], revision: string, places: TreePlaces, config?: TreeConfig, directories?: string[],
 ): TreeSnapshot {
   return Object.freeze({
     files: Object.freeze(files),
@@ -143,6 +145,7 @@ function snapshot(
     rightsPaths: Object.freeze(rightsPaths),
     places,
     ...(config === undefined ? {} : { config }),
+    ...(directories === undefined ? {} : { directories: Object.freeze(["", ...directories.sort(compareStrings)]) }),
   });
 }
 

@@ -19,6 +19,8 @@ export interface WalkResult {
   readonly regular: Set<string>;
   /** Symbolic links (warnings) and unreadable directories (errors). */
   readonly problems: Problem[];
+  /** Every directory walked below the root (relative, unsorted), ignored ones left out. */
+  readonly directories: string[];
 }
 
 /** The relative path of `name` in the directory `dir` (`""` for the root). */
@@ -42,7 +44,7 @@ export const POOL_LISTINGS = 4;
  * slice has run its time.
  */
 export async function walkTree(root: string, ignore: IgnoreMatcher, fs: TreeFs = nodeFs, slicer = new TimeSlicer()): Promise<WalkResult> {
-  const result: WalkResult = { rightsPaths: [], regular: new Set(), problems: [] };
+  const result: WalkResult = { rightsPaths: [], regular: new Set(), problems: [], directories: [] };
   const queue = new DirQueue("");
   // Plain concatenation: `join` would normalize every one of 100,000 paths again.
   const base = root.endsWith("/") ? root : `${root}/`;
@@ -86,7 +88,10 @@ function visit(dir: string, entries: readonly Dirent[], ignore: IgnoreMatcher, q
       found.problems.push(problem("symlink", rel, NOWHERE,
         `symbolic link ${quote(rel)} is not followed; rights files behind it are never read`));
     }
-    if (isDirectory) queue.push(rel);
+    if (isDirectory) {
+      queue.push(rel);
+      found.directories.push(rel);
+    }
   }
 }
 
