@@ -14,6 +14,14 @@ describe("treerights lint", () => {
   });
   afterAll(() => removeTrees([clean, warned, broken]));
 
+  it("exits 2, as its help says, when there is no tree to lint", async () => {
+    for (const format of ["text", "json", "github"]) {
+      const r = await runCli("lint", "/nonexistent/tree", "--format", format);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain("root_not_found");
+    }
+  });
+
   it("exits 0 on a clean tree with a summary line", async () => {
     const r = await runCli("lint", clean);
     expect(r).toEqual({ code: 0, stdout: "0 errors, 0 warnings in 3 files\n", stderr: "" });

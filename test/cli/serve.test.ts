@@ -2,6 +2,8 @@
 import type { ChildProcess, ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
 import { spawn } from "node:child_process";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseWorkers } from "../../src/cli/commands/serve.js";
@@ -139,6 +141,22 @@ describe("treerights serve", () => {
     expect(parseWorkers("auto")).toBeGreaterThanOrEqual(1);
     expect(parseWorkers("auto")).toBeLessThanOrEqual(64);
     expect(parseWorkers("64")).toBe(64);
+  });
+
+  it("in-process: a port in use names the address and suggests --port and --host (exit 2)", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const r = await runCli("serve", tree, "--port", String(port), "--no-watch");
+      expect(r).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `error: address \`127.0.0.1:${String(port)}\` is already in use; choose another port with \`--port\` or another address with \`--host\`\n`,
+      });
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it("in-process: an invalid tree returns 2 before listening", async () => {

@@ -140,6 +140,30 @@ describe("treerights diff --repo", () => {
     expect((await runCli("diff", "/nonexistent/a", "/nonexistent/b")).code).toBe(2);
   });
 
+  it("without --repo, says to add it when an argument is no directory but a revision of the repository here", async () => {
+    const cwd = process.cwd();
+    process.chdir(repo.dir);
+    try {
+      // `plant` is a directory of the work tree, and loads: only `main` fails.
+      const r = await runCli("diff", "main", "plant");
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.split("\n")).toEqual([
+        "error: rights tree `main` did not load (1 error)",
+        ".: error: tree root `main` cannot be read (ENOENT); pass an existing directory [root_not_found]",
+        "hint: `main` is not a directory but a git revision here; to compare two revisions, add `--repo .` (and `--tree <subdir>` when the tree is not at the top)",
+        "",
+      ]);
+      expect((await runCli("diff", "main", "feature")).stderr).toMatch(/^hint: `(main|feature)` is not a directory but a git revision here/m);
+      // A name that is no revision either gets no hint.
+      const typo = await runCli("diff", "mian", "plant");
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).not.toContain("hint:");
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it("reads a subdirectory with --tree and never touches the work tree", async () => {
     const nested = await TestRepo.create();
     try {

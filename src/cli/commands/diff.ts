@@ -25,6 +25,7 @@ import { DIFF_FORMATS, formatDiffJson, formatDiffMarkdown, formatDiffText } from
 import { writeJson, writeLines } from "../io.js";
 import { ignoreOption } from "../options.js";
 import { reportError } from "../report-error.js";
+import { revisionHint } from "../revision-hint.js";
 
 /** `diff`: some effective right changed. */
 export const EXIT_CHANGED = 1;
@@ -84,7 +85,15 @@ async function diff(ctx: CommandContext, from: string, to: string, opts: DiffCli
     const risks = opts.failOn === undefined ? [] : findRisks(result, { rules: opts.failOn, depth: opts.depth, broad: opts.broad ?? [] });
     report = { from: a.info, to: b.info, diff: result, risks };
   } catch (error) {
-    if (error instanceof SideError) return reportError(io, error.ref, error.cause);
+    if (error instanceof SideError) {
+      const code = reportError(io, error.ref, error.cause);
+      const rootMissing = error.cause.problems.some((p) => p.code === "root_not_found");
+      // The label names the directory read (with `--tree` below it); the hint is about the argument.
+      const given = error.ref === from || error.ref === join(from, opts.tree ?? "") ? from : to;
+      const hint = opts.repo === undefined && rootMissing ? await revisionHint(given) : undefined;
+      if (hint !== undefined) writeLines(io.stderr, [hint]);
+      return code;
+    }
     return reportError(io, opts.repo ?? from, error);
   }
   switch (opts.format) {

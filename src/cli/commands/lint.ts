@@ -4,7 +4,7 @@ import type { Problem } from "../../engine/index.js";
 import { Option } from "commander";
 import { lintTree } from "../../loader/index.js";
 import type { CommandContext } from "../context.js";
-import { EXIT_LINT_ERRORS, EXIT_OK } from "../exit-codes.js";
+import { EXIT_ERROR, EXIT_LINT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import type { LintFormat } from "../format-problems.js";
 import { countProblems, formatGithub, formatJson, formatText, LINT_FORMATS } from "../format-problems.js";
 import { writeJson, writeLines } from "../io.js";
@@ -60,5 +60,7 @@ async function lint(ctx: CommandContext, dir: string, opts: LintOptions): Promis
       writeLines(io.stdout, formatText(problems, fileCount));
       break;
   }
+  // No tree to lint is lint that could not run, as the help says, not a tree with errors.
+  if (problems.some((p) => p.code === "root_not_found")) return EXIT_ERROR;
   return countProblems(problems).errors > 0 ? EXIT_LINT_ERRORS : EXIT_OK;
 }

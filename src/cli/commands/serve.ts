@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import { MAX_WORKERS, serve } from "../../server/index.js";
 import type { CommandContext } from "../context.js";
-import { EXIT_OK } from "../exit-codes.js";
+import { EXIT_ERROR, EXIT_OK } from "../exit-codes.js";
 import { writeLines } from "../io.js";
 import { ignoreOption, parsePort } from "../options.js";
 import { reportError } from "../report-error.js";
@@ -83,6 +83,30 @@ async function start(ctx: CommandContext, dir: string, opts: ServeOptions): Prom
     // The server's handles keep the process alive; its signal handlers close it.
     return EXIT_OK;
   } catch (error) {
+    const hint = listenHint(error, opts);
+    if (hint !== undefined) {
+      writeLines(io.stderr, [`error: ${hint}`]);
+      return EXIT_ERROR;
+    }
     return reportError(io, dir, error);
+  }
+}
+
+/**
+ * What to do when the address cannot be listened on, for the system codes a
+ * person can fix with `--port` or `--host` (Node's message names only the code).
+ */
+function listenHint(error: unknown, opts: ServeOptions): string | undefined {
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  const address = `\`${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${String(opts.port)}\``;
+  switch (code) {
+    case "EADDRINUSE":
+      return `address ${address} is already in use; choose another port with \`--port\` or another address with \`--host\``;
+    case "EACCES":
+      return `no permission to listen on ${address} (ports below 1024 need privileges); choose another with \`--port\``;
+    case "EADDRNOTAVAIL":
+      return `cannot listen on ${address}: \`${opts.host}\` is not an address of this machine; choose another with \`--host\``;
+    default:
+      return undefined;
   }
 }
