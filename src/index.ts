@@ -1,6 +1,9 @@
 /**
  * treerights: may a holder of these groups READ or WRITE this path?
- * The library surface; `treerights/engine` is the pure engine alone.
+ * The library surface: the engine and the loader. `treerights/engine` is the
+ * pure engine alone; the HTTP service is `treerights/server`, kept apart so
+ * that a gateway deciding in-process never loads fastify, ajv's HTTP
+ * validators, prom-client or the cluster code.
  */
 
 // Loading trees from disk: one-shot, linted, or live with hot reload
@@ -30,10 +33,3 @@ export type {
 // Errors: stable codes, thrown classes, problems as data
 export { ERROR_CODES, TreeRightsError, PathError, LoadError, formatProblem } from "./engine/index.js";
 export type { ErrorCode, Problem, Severity } from "./engine/index.js";
-
-// The HTTP decision service, in one process or several on one port
-export { buildServer, serve, serveCluster, MAX_WORKERS, ClusterError, CLUSTER_ERROR_CODES, API_ERROR_CODES } from "./server/index.js";
-export type {
-  ServerOptions, ServeOptions, ClusterOptions, ListeningServer, RunningServer, ClusterServer, ClusterWorker,
-  ApiErrorCode, ClusterErrorCode, ErrorBody, ChangeFeed,
-} from "./server/index.js";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CLUSTER_ERROR_CODES, ERROR_CODES, LoadError, PathError, TreeRightsError, formatProblem } from "../src/index.js";
+import { ERROR_CODES, LoadError, PathError, TreeRightsError, formatProblem } from "../src/index.js";
 import { PROBLEM_CODES } from "../src/loader/parse/problems.js";
-import { API_ERROR_CODES } from "../src/server/api-error.js";
+import { API_ERROR_CODES, CLUSTER_ERROR_CODES } from "../src/server/index.js";
 
 const doc = readFileSync(new URL("../docs/errors.md", import.meta.url), "utf8");
 
