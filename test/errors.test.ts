@@ -27,6 +27,20 @@ describe("error registry", () => {
     }
   });
 
+  it("documents no code in a table that its registry lacks", () => {
+    const table = (heading: string, row: RegExp): string[] => {
+      const start = doc.indexOf(heading);
+      expect(start, `docs/errors.md has \`${heading}\``).toBeGreaterThanOrEqual(0);
+      const end = doc.indexOf("\n## ", start + 1);
+      return [...doc.slice(start, end === -1 ? undefined : end).matchAll(row)].map((m) => m[1] ?? "");
+    };
+    const sorted = (codes: Iterable<string>): string[] => [...codes].sort();
+    expect(sorted(table("## HTTP error codes", /^\| \d{3} \| `([a-z_0-9]+)` \|/gm))).toEqual(sorted(Object.keys(API_ERROR_CODES)));
+    expect(sorted(table("## Thrown error codes", /^\| `([a-z_0-9]+)` \|/gm))).toEqual(sorted(Object.keys(ERROR_CODES)));
+    expect(sorted(table("## Cluster error codes", /^\| `([a-z_0-9]+)` \|/gm))).toEqual(sorted(Object.keys(CLUSTER_ERROR_CODES)));
+    expect(sorted(table("## Load and lint problem codes", /^\| `([a-z_0-9]+)` \|/gm))).toEqual(sorted(Object.keys(PROBLEM_CODES)));
+  });
+
   it("documents every cluster error code, in the cluster table", () => {
     const start = doc.indexOf("## Cluster error codes");
     const cluster = doc.slice(start, doc.indexOf("\n## ", start + 1));

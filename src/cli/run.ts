@@ -50,7 +50,8 @@ function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError("(add --help for usage)")
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok or allowed, 1 lint found errors, 2 usage or load error, 3 denied.",
+      "\nExit codes: 0 ok, allowed or no change; 1 lint found errors, diff found changes, or\n" +
+        "serve's shutdown failed; 2 usage or load error; 3 denied; 4 diff --fail-on found a risky change.",
     );
   addServeCommand(program, ctx);
   addCheckCommand(program, ctx);

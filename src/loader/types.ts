@@ -69,7 +69,7 @@ export interface TreeSource {
   readonly error?: string;
 }
 
-/** What `/v1/status` and `treerights status` report about a live tree. */
+/** What `TreeHandle.status` and `GET /v1/status` report about a live tree. */
 export interface TreeStatus {
   /** Absolute root directory. */
   readonly root: string;

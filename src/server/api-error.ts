@@ -7,7 +7,6 @@ export const API_ERROR_CODES = Object.freeze({
   invalid_json: "the body is not parseable JSON",
   invalid_path: "a path has a `..` segment, a control character, or is over 4096 bytes",
   invalid_access: "an access level is not `READ` or `WRITE`",
-  invalid_groups: "groups are not a list of non-empty strings",
   invalid_url: "the request URL is malformed",
   batch_too_large: "a batch has more checks than the server accepts",
   body_too_large: "the body is larger than the server accepts",

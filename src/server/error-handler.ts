@@ -17,10 +17,12 @@ const FASTIFY_CODES: Readonly<Record<string, readonly [number, ApiErrorCode, str
   FST_ERR_BAD_URL: [400, "invalid_url", "the request URL is not validly encoded"],
 };
 
-// Engine codes a caller's input can trigger; other engine errors are faults.
-const ENGINE_CODES: ReadonlySet<string> = new Set(["invalid_path", "invalid_access", "invalid_groups"]);
+// Engine codes a caller's input can trigger; other engine errors are faults. Groups
+// never reach the engine unchecked (the schemas refuse them as `invalid_body` or
+// `invalid_query`), so the engine's `invalid_groups` would be a fault here.
+const ENGINE_CODES: ReadonlySet<string> = new Set(["invalid_path", "invalid_access"]);
 
-/** True for an engine error caused by the caller's input (a bad path, access or groups). */
+/** True for an engine error caused by the caller's input (a bad path or access). */
 export function isCallerError(error: unknown): error is TreeRightsError & { code: ApiErrorCode } {
   return error instanceof TreeRightsError && ENGINE_CODES.has(error.code);
 }

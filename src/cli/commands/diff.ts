@@ -19,18 +19,13 @@ import { ignoreMatcher } from "../../loader/read/ignore.js";
 import { compileSnapshot } from "../../loader/read/compile-snapshot.js";
 import type { TreeSnapshot } from "../../loader/read/read-tree.js";
 import type { CommandContext } from "../context.js";
-import { EXIT_OK } from "../exit-codes.js";
+import { EXIT_CHANGED, EXIT_OK, EXIT_RISKY } from "../exit-codes.js";
 import type { DiffFormat, DiffReport, DiffSideInfo } from "../format-diff.js";
 import { DIFF_FORMATS, formatDiffJson, formatDiffMarkdown, formatDiffText } from "../format-diff.js";
 import { writeJson, writeLines } from "../io.js";
 import { ignoreOption } from "../options.js";
 import { reportError } from "../report-error.js";
 import { revisionHint } from "../revision-hint.js";
-
-/** `diff`: some effective right changed. */
-export const EXIT_CHANGED = 1;
-/** `diff --fail-on`: a change a check flags as risky. */
-export const EXIT_RISKY = 4;
 
 interface DiffCliOptions {
   readonly repo?: string;

@@ -57,7 +57,9 @@ export function addServeCommand(program: Command, ctx: CommandContext): void {
         "A tree that does not load at startup lists every problem and exits 2.\n" +
         "With --ref, [dir] may be any directory of the repository: the tree at that path in each commit is served,\n" +
         "uncommitted edits are ignored, and a commit, merge, reset or fetch that moves the ref swaps the index.\n" +
-        "With --workers above 1, a worker that dies is restarted; see docs/cluster.md.",
+        "With --workers above 1, a worker that dies is restarted; see docs/cluster.md.\n" +
+        "Exit codes: 0 stopped by SIGTERM or SIGINT, 1 shutdown failed or timed out,\n" +
+        "2 error (a tree that does not load, an address that cannot be listened on).",
     )
     .action(async (dir: string, opts: ServeOptions) => {
       ctx.exitCode = await start(ctx, dir, opts);
