@@ -7,6 +7,7 @@ import { registerChangesRoute } from "./changes-route.js";
 import { registerDecisionRoutes } from "./decision-routes.js";
 import { useJsonParser } from "./json-body.js";
 import { createNotFoundHandler, handleClientError, handleError } from "./error-handler.js";
+import { registerOpenApi } from "./openapi.js";
 import { registerOpsRoutes } from "./ops-routes.js";
 import type { ServerState } from "./ops-routes.js";
 import { resolveServerOptions } from "./server-options.js";
@@ -42,6 +43,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
     routes.set(url, methods);
   });
   app.setNotFoundHandler(createNotFoundHandler(routes));
+  await registerOpenApi(app);
 
   const state: ServerState = { closing: false, startedAt: performance.now() };
   const metrics = new ServerMetrics(tree, VERSION, resolved.processMetrics);
@@ -73,7 +75,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
     unlisten();
     done();
   });
-  return Promise.resolve(app);
+  return app;
 }
 
 function fastifyOptions(options: ResolvedServerOptions): FastifyServerOptions {

@@ -28,7 +28,13 @@ export interface ChangeFeed {
 export function registerChangesRoute(app: FastifyInstance, { tree, answers }: ChangesRouteContext): void {
   app.get<{ Querystring: { readonly since: string } }>(
     "/v1/changes",
-    { schema: { querystring: changesQuerySchema, response: changesResponseSchema } },
+    {
+      schema: {
+        summary: "Effective changes since a revision",
+        description: "Every path and level whose groups changed from `since` (a revision this server answered with) to the current revision; 410 `revision_gone` when `since` is too old or was never served.",
+        querystring: changesQuerySchema, response: changesResponseSchema,
+      },
+    },
     (request, reply) => {
       const current = answers.current();
       const since = request.query.since;

@@ -49,19 +49,26 @@ export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics,
 
   app.post<{ Body: CheckBody }>(
     "/v1/check",
-    { schema: { body: checkBodySchema, response: checkResponseSchema } },
+    { schema: { summary: "One decision", description: "Whether a holder of `groups` may `access` `path`.", body: checkBodySchema, response: checkResponseSchema } },
     (request, reply) => check(reply, request.body.groups, request.body.access, request.body.path),
   );
 
   app.get<{ Querystring: CheckQuery }>(
     "/v1/check",
-    { schema: { querystring: checkQuerySchema, response: checkResponseSchema } },
+    { schema: { summary: "One decision, as a query", description: "`POST /v1/check` with `group` repeated in the query (none is a valid deny).", querystring: checkQuerySchema, response: checkResponseSchema } },
     (request, reply) => check(reply, request.query.group ?? NO_GROUPS, request.query.access, request.query.path),
   );
 
   app.post<{ Body: BatchBody }>(
     "/v1/check/batch",
-    { bodyLimit: batchBodyLimit, schema: { body: batchBodySchema(maxBatch), response: batchResponseSchema } },
+    {
+      bodyLimit: batchBodyLimit,
+      schema: {
+        summary: "Many decisions against one index",
+        description: "Either `checks`, each with its own groups, access and path, or one `groups` and `access` for a list of `paths`; `results` in the order asked.",
+        body: batchBodySchema(maxBatch), response: batchResponseSchema,
+      },
+    },
     (request, reply) => {
       const current = answers.current();
       const start = performance.now();
@@ -74,7 +81,7 @@ export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics,
 
   app.post<{ Body: CheckBody }>(
     "/v1/explain",
-    { schema: { body: checkBodySchema, response: explainResponseSchema } },
+    { schema: { summary: "A decision and why", description: "Every rights file on the path with its keywords and the groups before and after it, and the groups that decided.", body: checkBodySchema, response: explainResponseSchema } },
     (request, reply) => {
       const { groups, access, path } = request.body;
       const current = answers.current();
@@ -91,7 +98,7 @@ export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics,
 
   app.get<{ Querystring: { readonly access: Access; readonly path: string } }>(
     "/v1/groups",
-    { schema: { querystring: groupsQuerySchema, response: groupsResponseSchema } },
+    { schema: { summary: "Who holds a level on a path", description: "Every group that holds `access` on `path`.", querystring: groupsQuerySchema, response: groupsResponseSchema } },
     (request, reply) => {
       const current = answers.current();
       const start = performance.now();

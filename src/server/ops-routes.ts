@@ -101,6 +101,16 @@ const statusResponseSchema = {
   "5xx": errorSchema,
 } as const;
 
+const healthResponseSchema = {
+  200: { type: "object", properties: { status: { type: "string", const: "ok" } }, required: ["status"] },
+} as const;
+
+// Not serialized: fastify sends a string body as it is; this documents the content type.
+const metricsResponseSchema = {
+  200: { description: "Prometheus text exposition format", content: { "text/plain": { schema: { type: "string" } } } },
+  "5xx": errorSchema,
+} as const;
+
 const readyResponseSchema = {
   200: { type: "object", properties: { ready: { type: "boolean" }, revision: { type: "string" } } },
   503: { type: "object", properties: { ready: { type: "boolean" }, reason: { type: "string" } } },
@@ -112,15 +122,21 @@ export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }
   link?.attach(metrics);
   const worker = link === undefined ? {} : { worker: link.identity };
 
-  app.get("/v1/status", { schema: { response: statusResponseSchema } }, (_request, reply) => {
+  app.get("/v1/status", {
+    schema: { summary: "What the server serves", description: "Version, uptime, root, revision, the last rejected load and its problems, watch state, source, and the last 50 swaps.", response: statusResponseSchema },
+  }, (_request, reply) => {
     const status = tree.status;
     // A handle that keeps no git or reload history still answers with both fields.
     return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [], source: status.source ?? WORK_TREE, ...worker });
   });
 
-  app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
+  app.get("/healthz", {
+    schema: { summary: "Liveness", description: "The process is alive.", response: healthResponseSchema },
+  }, (_request, reply) => reply.send({ status: "ok" }));
 
-  app.get("/readyz", { schema: { response: readyResponseSchema } }, (_request, reply) => {
+  app.get("/readyz", {
+    schema: { summary: "Readiness", description: "An index is loaded and the server is not shutting down (503 otherwise).", response: readyResponseSchema },
+  }, (_request, reply) => {
     if (state.closing) return reply.code(503).send({ ready: false, reason: "shutting down" });
     // A handle always holds an index once open; this guards a handle that broke its contract.
     let revision: string;
@@ -132,7 +148,9 @@ export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }
     return reply.send({ ready: true, revision });
   });
 
-  app.get("/metrics", async (_request, reply) => {
+  app.get("/metrics", {
+    schema: { summary: "Prometheus metrics", description: "Decision counts and durations, reloads, the index; in cluster mode summed over every worker (503 `metrics_unavailable` rather than a partial sum).", response: metricsResponseSchema },
+  }, async (_request, reply) => {
     if (link !== undefined) return sendClusterMetrics(link, metrics, reply);
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);

@@ -15,7 +15,13 @@ export interface WhereRouteContext {
 export function registerWhereRoute(app: FastifyInstance, { answers, metrics }: WhereRouteContext): void {
   app.get<{ Querystring: { readonly group: string; readonly access: Access } }>(
     "/v1/where",
-    { schema: { querystring: whereQuerySchema, response: whereResponseSchema } },
+    {
+      schema: {
+        summary: "Where a group holds a level",
+        description: "The subtrees (among the directories the index knows) where `group` holds `access`, each with its holes, and the pattern rules that concern the group; complete, never truncated.",
+        querystring: whereQuerySchema, response: whereResponseSchema,
+      },
+    },
     (request, reply) => {
       const current = answers.current();
       const start = performance.now();
