@@ -338,7 +338,7 @@ async function mixedRun(config: MemoryConfig): Promise<MixedResult> {
       const rootEdit = updates % 10 === 9;
       index = index.update(rootEdit ? { upsert: [{ ...root, READ: { override: [groups[updates % groups.length] as string] } }] } : editor.next());
       updateTimes.push(performance.now() - u0);
-      // As a live tree does for its history: counting leaves censuses on shared subtrees, which must not pile up.
+      // As a live tree does for its history, after each swap: the heap must stay flat with it.
       grants += index.grantCountsSince(previous).added;
       updates++;
     }

@@ -27,29 +27,6 @@ export interface ScopedRule {
 const NO_RULES: readonly ScopedRule[] = Object.freeze([]);
 
 /**
- * One level of a census: the directories whose set follows the root's (no
- * override on the way down), and of those, how many add or remove each
- * group (by id) on top of it.
- */
-export interface LevelCensus {
-  readonly free: number;
-  readonly touched: ReadonlyMap<number, number>;
-}
-
-/**
- * What a subtree's directories (its top included) make of the root's sets,
- * counted per level: all a subtree shared by two indexes adds to their grant
- * counts, whatever their roots' sets are (see `grantCounts`). A group the
- * roots differ in changes at every free directory that does not touch it.
- */
-export interface Census {
-  readonly read: LevelCensus;
-  readonly write: LevelCensus;
-  /** Directories in the subtree. */
-  readonly size: number;
-}
-
-/**
  * A directory that holds a rights file, or an ancestor of one.
  * INVARIANT: every ancestor of an indexed directory is indexed, and a path
  * whose deepest indexed directory has an empty `scope` has that directory's
@@ -78,12 +55,6 @@ export class TrieNode {
   readonly hash: number;
   /** Number of segments in this directory's path (0 for the root). */
   readonly depth: number;
-  /**
-   * This subtree's census, once a grant count has needed it; kept only for
-   * subtrees of at least `CENSUS_MIN` directories. A cache: a finished
-   * node's subtree never changes, and a copy (`copy`) starts without one.
-   */
-  census: Census | undefined = undefined;
 
   constructor(name: string, depth: number, inherited: Transfer) {
     this.name = name;

@@ -207,8 +207,10 @@ export interface RightsIndex {
   changesSinceSteps(previous: RightsIndex): Generator<void, EffectiveChange[], void>;
   /**
    * How many (directory, level, group) grants `changesSince(previous)` adds
-   * and removes, without listing them: after a rebuild this compares the
-   * whole tree, so it allocates nothing per directory.
+   * and removes, without listing them: the same walk as `changesSince`,
+   * comparing transfers word by word, so no set or list is made per
+   * directory (after a rebuild, or an edit of the root's levels, it visits
+   * the whole tree).
    */
   grantCountsSince(previous: RightsIndex): GrantCounts;
   /** `grantCountsSince` in steps, as `updateSteps`. */

@@ -107,16 +107,10 @@ describe("compileSteps and updateSteps", () => {
     const changes = count(edited.value.changesSinceSteps(compiled));
     expect(changes.yields).toBeGreaterThan(spec.files.length / STEP_SIZE);
     expect(changes.value).toEqual(compile(edited.value.files).changesSince(compiled));
-    // The first count visits every node of the shared trie, small subtrees included, yielding at least once per STEP_SIZE of them.
-    const expected = compile(edited.value.files).grantCountsSince(compiled);
-    const first = count(edited.value.grantCountsSinceSteps(compiled));
-    expect(first.value).toEqual(expected);
-    expect(first.yields).toBeGreaterThanOrEqual(Math.floor([...edited.value.directories()].length / STEP_SIZE));
-    // It leaves a census on every subtree of at least CENSUS_MIN directories: another root edit counts from those, in a few steps.
-    const again = compiled.update({ upsert: [{ ...root, WRITE: { override: ["only-that"] } }] });
-    const second = count(again.grantCountsSinceSteps(compiled));
-    expect(second.value).toEqual(compile(again.files).grantCountsSince(compiled));
-    expect(second.yields).toBeLessThan(first.yields / 2);
+    // So do the grant counts: every node of the shared trie, yielding at least once per STEP_SIZE of them.
+    const counted = count(edited.value.grantCountsSinceSteps(compiled));
+    expect(counted.value).toEqual(compile(edited.value.files).grantCountsSince(compiled));
+    expect(counted.yields).toBeGreaterThanOrEqual(Math.floor([...edited.value.directories()].length / STEP_SIZE));
   });
 
   it("leave the old index answering as before at every step, however updates interleave", () => {

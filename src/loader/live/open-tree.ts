@@ -13,14 +13,13 @@ import type { RightsIndex } from "../../engine/index.js";
 import { HeadCommit } from "../git/git-commit.js";
 import { WorkTreeIndex } from "../git/work-tree-index.js";
 import type { PendingLoad } from "./incremental-reload.js";
-import { IncrementalLoader, RELOAD_SLICE_MS } from "./incremental-reload.js";
+import { IncrementalLoader } from "./incremental-reload.js";
 import { NOWHERE, problem } from "../parse/problems.js";
 import type { OpenOptions, RevisionChanges, TreeEvents, TreeHandle, TreeStatus, WatchStatus } from "../types.js";
 import { openRefTree } from "./ref-tree.js";
 import { ReloadGate } from "./reload-gate.js";
 import { ServedIndex } from "./served-index.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
-import { warmReloadPaths } from "./warm-up.js";
 import { WatchSupervisor } from "../watch/watch-supervisor.js";
 import type { WatcherStarter } from "../watch/watch-supervisor.js";
 import type { WatcherFactory } from "../watch/watch-tree.js";
@@ -168,10 +167,7 @@ class LiveTree implements TreeHandle {
     } finally {
       if (this.#served.current === null) await this.close();
     }
-    const index = this.#served.current;
-    if (index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
-    // A watched tree reloads: its first reload should not be the one to run cold code.
-    if (this.#watcher !== null && process.env.TR_NO_WARMUP === undefined) await warmReloadPaths(index, RELOAD_SLICE_MS);
+    if (this.#served.current === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
   }
 
   /** One reload: ask the gate, read, ask the gate again, then swap or reject. */

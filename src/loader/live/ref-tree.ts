@@ -14,11 +14,9 @@ import { ignoreMatcher } from "../read/ignore.js";
 import type {
   OpenOptions, RevisionChanges, TreeEvents, TreeHandle, TreeSource, TreeStatus, WatchStatus,
 } from "../types.js";
-import { RELOAD_SLICE_MS } from "./incremental-reload.js";
 import type { RefLoad } from "./ref-loader.js";
 import { RefLoader } from "./ref-loader.js";
 import { ServedIndex } from "./served-index.js";
-import { warmReloadPaths } from "./warm-up.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
 
 /** Quiet time after git last touched its directory before the ref is looked at, in ms: a commit writes several files. */
@@ -134,10 +132,7 @@ class RefTree implements TreeHandle {
     } finally {
       if (this.#served.current === null) await this.close();
     }
-    const index = this.#served.current;
-    if (index === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
-    // The first move should not be the one to run cold code.
-    await warmReloadPaths(index, RELOAD_SLICE_MS);
+    if (this.#served.current === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
   }
 
   async #load(forced: boolean): Promise<void> {
