@@ -8,7 +8,7 @@ export { compile, compileSteps, isGroupName } from "./compile.js";
 export type { CompileOptions, GlobMatcher, Steps } from "./compile.js";
 export { runSteps } from "./steps.js";
 export { samePatterns } from "./update.js";
-export { namedGroups, unnamedGroups, groupsNamedIn } from "./named-groups.js";
+export { namedGroups, namedGroupsSteps, unnamedGroups, groupsNamedIn } from "./named-groups.js";
 export { whereAmong } from "./where-among.js";
 
 // Effective diff between two indexes, and the risky changes in it

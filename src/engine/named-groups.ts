@@ -3,6 +3,8 @@
  * nothing anywhere, so a caller who gives one has most likely made a typo:
  * surfaces warn about it instead of denying in silence.
  */
+import type { Steps } from "./steps.js";
+import { runSteps } from "./steps.js";
 import type { LevelRule, RightsFile, RightsIndex } from "./types.js";
 
 // Kept per index while the index lives: an index is immutable, so its groups never change.
@@ -14,9 +16,18 @@ const named = new WeakMap<RightsIndex, ReadonlySet<string>>();
  * its files, and remembered for that index.
  */
 export function namedGroups(index: RightsIndex): ReadonlySet<string> {
+  return runSteps(namedGroupsSteps(index));
+}
+
+/**
+ * `namedGroups` in steps: the files of a large index are listed and sorted
+ * in bounded steps, so a live tree can gather them after a swap without
+ * holding its thread, and the first request that needs them finds them ready.
+ */
+export function* namedGroupsSteps(index: RightsIndex): Steps<ReadonlySet<string>> {
   let groups = named.get(index);
   if (groups === undefined) {
-    groups = groupsNamedIn(index.files);
+    groups = groupsNamedIn(yield* index.filesSteps());
     named.set(index, groups);
   }
   return groups;

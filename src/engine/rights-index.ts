@@ -4,7 +4,7 @@ import type { GroupSet } from "./group-set.js";
 import { GroupSetPool, applyRule, compareCodeUnits, transferHasId } from "./group-set.js";
 import type { Transfer } from "./group-set.js";
 import { formatPath, normalizePath } from "./path.js";
-import { revisionOf, sortedFiles, sortedFilesSteps } from "./rights-file-check.js";
+import { revisionOf, sortedFilesSteps } from "./rights-file-check.js";
 import type { ScopedRule, Trie, TrieNode } from "./trie.js";
 import { deepestIndexed, filesBelow, nodeAtDir, relativeTo } from "./trie.js";
 import type { GlobMatcher } from "./trie-build.js";
@@ -44,7 +44,11 @@ export class CompiledIndex implements RightsIndex {
   }
 
   get files(): readonly RightsFile[] {
-    this.#files ??= Object.freeze(sortedFiles(runSteps(filesBelow(this.#root, []))).map((e) => e.file));
+    return this.#files ?? runSteps(this.filesSteps());
+  }
+
+  *filesSteps(): Steps<readonly RightsFile[]> {
+    this.#files ??= Object.freeze((yield* sortedFilesSteps(yield* filesBelow(this.#root, []))).map((e) => e.file));
     return this.#files;
   }
 

@@ -163,6 +163,8 @@ export interface RightsIndex {
   readonly fileCount: number;
   /** The rights files the index was compiled from, in walk order (parents first). */
   readonly files: readonly RightsFile[];
+  /** `files` in steps (sorting 100,000 files holds a thread for a while); the result is kept, as `files` keeps it. */
+  filesSteps(): Generator<void, readonly RightsFile[], void>;
   /** True iff one of `groups` holds `access` on `path`. Throws `PathError` on an invalid path. */
   check(groups: readonly string[], access: Access, path: string): boolean;
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compile, namedGroups, unnamedGroups } from "../../src/engine/index.js";
+import { compile, namedGroups, namedGroupsSteps, unnamedGroups } from "../../src/engine/index.js";
 
 // The globs never match: only the groups the rules name matter here.
 const options = { matcher: () => () => false };
@@ -12,6 +12,21 @@ const files = [
 describe("namedGroups", () => {
   it("gathers every group of every level, keyword and pattern rule", () => {
     expect([...namedGroups(compile(files, options))].sort()).toEqual(["admin", "contractors", "ops", "script-admins"]);
+  });
+
+  it("can be gathered in steps, for a live tree to do after a swap; then it is ready for the first request", () => {
+    const many = [{ dir: "/", READ: { include: ["ops"] } }, ...Array.from({ length: 3000 }, (_, i) => ({ dir: `/d${i}`, READ: { include: [`g${i}`] } }))];
+    const index = compile(many, options);
+    const steps = namedGroupsSteps(index);
+    let count = 0;
+    let step = steps.next();
+    while (step.done !== true) {
+      count++;
+      step = steps.next();
+    }
+    expect(count).toBeGreaterThan(1);
+    expect(step.value.size).toBe(3001);
+    expect(namedGroups(index)).toBe(step.value);
   });
 
   it("is computed once per index", () => {

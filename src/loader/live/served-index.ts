@@ -3,10 +3,10 @@
  * watched work tree, a git ref): the index answering, its commit, the
  * swaps and rejections so far, the reload history, and the events.
  */
-import { TreeRightsError } from "../../engine/index.js";
+import { namedGroupsSteps, TreeRightsError } from "../../engine/index.js";
 import type { Problem, RightsIndex } from "../../engine/index.js";
 import { TimeSlicer } from "../read/tree-fs.js";
-import type { RejectedLoad, RevisionChanges, TreeSource, TreeStatus, WatchStatus } from "../types.js";
+import type { RejectedLoad, ReloadRecord, RevisionChanges, TreeSource, TreeStatus, WatchStatus } from "../types.js";
 import { RELOAD_SLICE_MS } from "./incremental-reload.js";
 import { TreeEmitter } from "./tree-emitter.js";
 import { ReloadHistory } from "./watch-history.js";
@@ -75,11 +75,23 @@ export class ServedIndex {
     const record = this.#history.add(loaded.index, previous, {
       commit, filesChanged: previous === null ? loaded.index.fileCount : loaded.changedFiles.length, rebuilt: loaded.rebuilt, at: now,
     });
-    if (previous === null) return;
-    this.#reloads++;
-    this.events.emit("reload", { index: loaded.index, previous, durationMs, changedFiles: loaded.changedFiles, commit });
-    // Grant counts are for the history, not for decisions: the swap never waits for them.
-    void this.#history.count(record, loaded.index, previous, new TimeSlicer(RELOAD_SLICE_MS));
+    if (previous !== null) {
+      this.#reloads++;
+      this.events.emit("reload", { index: loaded.index, previous, durationMs, changedFiles: loaded.changedFiles, commit });
+    }
+    void this.#afterSwap(record, loaded.index, previous);
+  }
+
+  /**
+   * What follows a swap without holding it up, in slices: the swap's grant
+   * counts for the history, and the groups the new index names (explain's
+   * `unknownGroups` needs them; listing 100,000 files at once would hold
+   * the first explain's request, and every check behind it).
+   */
+  async #afterSwap(record: ReloadRecord, index: RightsIndex, previous: RightsIndex | null): Promise<void> {
+    const slicer = new TimeSlicer(RELOAD_SLICE_MS);
+    if (previous !== null) await this.#history.count(record, index, previous, slicer);
+    await slicer.run(namedGroupsSteps(index));
   }
 
   /** A good load that gave the index already answering: ends a rejection, and notes a new commit (`commit` event). */
