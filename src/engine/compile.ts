@@ -1,5 +1,6 @@
 /** `compile`: parsed rights files in, an immutable `RightsIndex` out. */
 import { TreeRightsError } from "./errors.js";
+import { implications } from "./implies.js";
 import { formatPath } from "./path.js";
 import { CompiledIndex } from "./rights-index.js";
 import type { CheckedFile } from "./rights-file-check.js";
@@ -20,12 +21,20 @@ export interface CompileOptions {
   readonly revision?: string;
   /** Needed when a file has pattern rules: the engine itself does no glob matching. */
   readonly matcher?: GlobMatcher;
+  /**
+   * SPEC 1.5: each group and the groups it implies (a `Map`, so that any
+   * name works as a key). A holder of a group holds what it implies,
+   * transitively; a cycle is allowed here (its groups imply each other) and
+   * is the loader's to reject.
+   */
+  readonly implies?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
  * Compiles parsed rights files into an index whose checks cost O(path depth).
  * Throws `TreeRightsError` (`invalid_rights`) when the files break SPEC 1.1
- * rules or the root has no rights file.
+ * rules or the root has no rights file, `invalid_option` when `implies` is
+ * not a `Map` of group names to lists of them.
  */
 export function compile(files: Iterable<RightsFile>, options: CompileOptions = {}): RightsIndex {
   return runSteps(compileSteps(files, options));
@@ -37,6 +46,7 @@ export function compile(files: Iterable<RightsFile>, options: CompileOptions = {
  * change until the last step.
  */
 export function* compileSteps(files: Iterable<RightsFile>, options: CompileOptions = {}): Steps<RightsIndex> {
+  const implied = implications(options.implies);
   const byDir = new Map<string, CheckedFile>();
   let seen = 0;
   for (const given of files) {
@@ -49,5 +59,5 @@ export function* compileSteps(files: Iterable<RightsFile>, options: CompileOptio
   }
   const trie = yield* buildTrie(byDir, options.matcher);
   const revision = options.revision ?? revisionOf(sortedFiles(byDir.values()).map((e) => e.file));
-  return new CompiledIndex(trie, revision, byDir.size, options.matcher);
+  return new CompiledIndex(trie, revision, byDir.size, options.matcher, implied);
 }

@@ -24,13 +24,21 @@ export interface DiffCause {
   readonly file: string;
   /** That file's directory, `/plant/north` (`/` for the root). */
   readonly dir: string;
-  /** The keyword that grants or takes the group. */
-  readonly keyword: Keyword;
+  /** The keyword that grants or takes the group, or `implies` when an implication of `treerights.yaml` does (SPEC 1.5). */
+  readonly keyword: Keyword | "implies";
   readonly side: "from" | "to";
   /** Whether the file is new in `to`, gone from `to`, or in both trees. */
   readonly change: FileChangeKind;
   /** The glob, when the rule is a pattern rule of the file (SPEC 1.3). */
   readonly match?: string;
+  /**
+   * SPEC 1.5. With `implies`: the implication added (`side: "to"`) or gone
+   * (`side: "from"`), from the changed group to one the rights files grant,
+   * `["administrator", "configuration-management"]`. With a rule keyword: the
+   * group holds the level through this chain, and the rule granted or took
+   * the last group of it.
+   */
+  readonly chain?: readonly string[];
 }
 
 /** How a rights file differs between two trees. */

@@ -9,6 +9,7 @@ import { canonicalPath } from "./path.js";
 import type { AttributedChange } from "./diff-cause.js";
 import { attribute, compareSegments, diffSide } from "./diff-cause.js";
 import { fileChanges } from "./diff-files.js";
+import { attributeHolders } from "./diff-implied.js";
 import type { DiffCause, DiffEntry, DiffOptions, RightsDiff } from "./diff-types.js";
 import type { Access, RightsIndex } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
@@ -33,7 +34,10 @@ interface EntryBuilder {
  * differs, the cause is the deepest rule (file level or pattern rule) on the
  * path, in either tree, from which on the group's holding differs: in `to`
  * when it now grants or takes the group, in `from` when the rule that did is
- * gone. Uses only the public `RightsIndex` API.
+ * gone. With implications (SPEC 1.5) in either index, a group holds a level
+ * where it or a group it implies is in `eff`, and a change of holding that
+ * an implication made names it (`keyword: "implies"`, with its `chain`).
+ * Uses only the public `RightsIndex` API.
  */
 export function diffIndexes(from: RightsIndex, to: RightsIndex, options: DiffOptions = {}): RightsDiff {
   const fromSide = diffSide(from);
@@ -41,18 +45,23 @@ export function diffIndexes(from: RightsIndex, to: RightsIndex, options: DiffOpt
   const examined = examinedPaths(from, to, options.dirs);
   const builders = new Map<string, EntryBuilder>();
   const changedPaths = new Set<string>();
+  // SPEC 1.5: with implications, a change of `implies` alone changes who holds what.
+  const implied = !from.implications.empty || !to.implications.empty;
   for (const path of examined) {
     let item: Examined | null = null;
     for (const access of ACCESS_LEVELS) {
       const before = from.groupsFor(access, path);
       const after = to.groupsFor(access, path);
-      if (sameList(before, after)) continue;
-      changedPaths.add(path);
+      if (!implied && sameList(before, after)) continue;
       // A canonical path splits into its segments exactly: no segment holds a `/`.
-      item ??= { path, segments: path === "/" ? [] : path.slice(1).split("/") };
-      for (const part of attribute(fromSide, toSide, item.segments, access, before, after)) {
-        builderFor(builders, access, part).paths.push(item);
-      }
+      const segments: readonly string[] = item?.segments ?? (path === "/" ? [] : path.slice(1).split("/"));
+      const parts = implied
+        ? attributeHolders(fromSide, toSide, segments, access, before, after)
+        : attribute(fromSide, toSide, segments, access, before, after);
+      if (parts.length === 0) continue;
+      changedPaths.add(path);
+      item ??= { path, segments };
+      for (const part of parts) builderFor(builders, access, part).paths.push(item);
     }
   }
   const entries = [...builders.values()].map(toEntry).sort(compareEntries).map((e) => e.entry);
@@ -120,7 +129,7 @@ function builderFor(builders: Map<string, EntryBuilder>, access: Access, part: A
   const added = part.added.sort(compareCodeUnits);
   const removed = part.removed.sort(compareCodeUnits);
   const { cause } = part;
-  const key = JSON.stringify([access, cause.file, cause.match ?? null, cause.keyword, cause.side, added, removed]);
+  const key = JSON.stringify([access, cause.file, cause.match ?? null, cause.keyword, cause.side, cause.chain ?? null, added, removed]);
   let builder = builders.get(key);
   if (builder === undefined) {
     builder = { access, cause, added, removed, paths: [] };
@@ -168,6 +177,7 @@ function compareEntries(x: Sortable, y: Sortable): number {
     || compareCodeUnits(a.cause.match ?? "", b.cause.match ?? "")
     || compareCodeUnits(a.cause.keyword, b.cause.keyword)
     || compareCodeUnits(a.cause.side, b.cause.side)
+    || compareCodeUnits((a.cause.chain ?? []).join("\u0000"), (b.cause.chain ?? []).join("\u0000"))
     || compareCodeUnits(a.added.join("\u0000"), b.added.join("\u0000"))
     || compareCodeUnits(a.removed.join("\u0000"), b.removed.join("\u0000"));
 }

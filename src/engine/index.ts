@@ -11,6 +11,10 @@ export { samePatterns } from "./update.js";
 export { namedGroups, namedGroupsSteps, unnamedGroups, groupsNamedIn } from "./named-groups.js";
 export { whereAmong } from "./where-among.js";
 
+// Groups that imply groups (SPEC 1.5)
+export { implications, impliesCycles, NO_IMPLICATIONS, IMPLIES_FILE } from "./implies.js";
+export type { Implications } from "./implies.js";
+
 // Effective diff between two indexes, and the risky changes in it
 export { diffIndexes } from "./diff.js";
 export { findRisks, RISK_RULES } from "./diff-risk.js";

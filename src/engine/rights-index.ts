@@ -18,11 +18,19 @@ import { runSteps } from "./steps.js";
 import { effectiveChanges, grantCounts } from "./changes.js";
 import type { Side } from "./changes.js";
 import { whereHeld } from "./where.js";
+import type { Implications } from "./implies.js";
+
+/** A group that implies others, with the groups it holds through them as names and as ids of the index's trie. */
+interface Expansion {
+  readonly names: readonly string[];
+  readonly ids: readonly number[];
+}
 
 /** The `RightsIndex` built by `compile`; immutable once constructed. */
 export class CompiledIndex implements RightsIndex {
   readonly revision: string;
   readonly fileCount: number;
+  readonly implications: Implications;
   readonly #trie: Trie;
   readonly #root: TrieNode;
   readonly #matcher: GlobMatcher | undefined;
@@ -32,14 +40,18 @@ export class CompiledIndex implements RightsIndex {
   readonly #read = new Map<Transfer, GroupSet>();
   readonly #write = new Map<Transfer, GroupSet>();
   #pool: GroupSetPool | null = null;
+  // Null when no group implies another: `check` then does what it did before SPEC 1.5, and one test more.
+  readonly #expansions: ReadonlyMap<string, Expansion> | null;
 
   /** `trie` holds the index's files, `fileCount` of them, each at its directory's node: it is the map of files too. */
-  constructor(trie: Trie, revision: string, fileCount: number, matcher: GlobMatcher | undefined) {
+  constructor(trie: Trie, revision: string, fileCount: number, matcher: GlobMatcher | undefined, implications: Implications) {
     this.#trie = trie;
     this.#root = trie.root;
     this.#matcher = matcher;
     this.fileCount = fileCount;
     this.revision = revision;
+    this.implications = implications;
+    this.#expansions = implications.empty ? null : expansions(implications, trie);
     Object.freeze(this);
   }
 
@@ -60,7 +72,7 @@ export class CompiledIndex implements RightsIndex {
     const next = yield* applyChanges({ trie: this.#trie, fileCount: this.fileCount }, changes, this.#matcher);
     // The default revision hashes every file: a caller that reloads often gives its own (the loader does).
     const revision = options.revision ?? revisionOf((yield* sortedFilesSteps(yield* filesBelow(next.trie.root, []))).map((e) => e.file));
-    return new CompiledIndex(next.trie, revision, next.fileCount, this.#matcher);
+    return new CompiledIndex(next.trie, revision, next.fileCount, this.#matcher, this.implications);
   }
 
   changesSince(previous: RightsIndex): EffectiveChange[] {
@@ -118,7 +130,11 @@ export class CompiledIndex implements RightsIndex {
   where(group: string, access: Access): WhereResult {
     checkAccess(access);
     if (typeof group !== "string") throw invalidGroups();
-    return whereHeld(this.#root, group, access, (node) => this.#effective(node, access).members);
+    const concerned = this.implications.expand([group]);
+    return whereHeld(this.#root, group, concerned, access, (node) => {
+      const set = this.#effective(node, access);
+      return concerned.some((g) => set.has(g));
+    });
   }
 
   check(groups: readonly string[], access: Access, path: string): boolean {
@@ -129,6 +145,7 @@ export class CompiledIndex implements RightsIndex {
     const set = node.scope.length === 0 ? null : this.#lookup(path, access);
     const root = access === "READ" ? this.#trie.read : this.#trie.write;
     const ids = this.#trie.ids;
+    const expansions = this.#expansions;
     // Every group is checked, so a bad list fails the same whatever the tree says.
     let allowed = false;
     for (const group of groups) {
@@ -140,6 +157,11 @@ export class CompiledIndex implements RightsIndex {
         const id = ids.find(group);
         allowed = id !== undefined && transferHasId(transfer, root, id);
       }
+      // SPEC 1.5: the groups `group` implies decide too.
+      if (!allowed && expansions !== null) {
+        const implied = expansions.get(group);
+        if (implied !== undefined) allowed = set !== null ? implied.names.some((g) => set.has(g)) : implied.ids.some((id) => transferHasId(transfer, root, id));
+      }
     }
     return allowed;
   }
@@ -147,7 +169,8 @@ export class CompiledIndex implements RightsIndex {
   checker(groups: readonly string[], access: Access): (path: string) => boolean {
     checkAccess(access);
     if (!Array.isArray(groups) || !groups.every((g) => typeof g === "string")) throw invalidGroups();
-    const list = [...groups];
+    // SPEC 1.5: a holder of a group holds what it implies.
+    const list = [...this.implications.expand(groups)];
     const root = access === "READ" ? this.#trie.read : this.#trie.write;
     // Ids of the groups this index knows; the others hold nothing here.
     const ids: number[] = [];
@@ -200,7 +223,15 @@ export class CompiledIndex implements RightsIndex {
       node = next === undefined ? undefined : node?.get(next);
     }
     const effective = sorted(current);
-    const deciding = [...new Set(groups.filter((g) => current.has(g)))].sort(compareCodeUnits);
+    const held = current;
+    // SPEC 1.5: a caller's group decides when it, or a group it implies, holds the level; name the chain of the latter.
+    const chains: (readonly string[])[] = [];
+    const deciding = [...new Set(groups)].sort(compareCodeUnits).filter((g) => {
+      if (held.has(g)) return true;
+      const chain = this.implications.chain(g, held);
+      if (chain !== null) chains.push(Object.freeze(chain));
+      return chain !== null;
+    });
     return Object.freeze({
       allowed: deciding.length > 0,
       access,
@@ -209,6 +240,7 @@ export class CompiledIndex implements RightsIndex {
       steps: Object.freeze(steps),
       effective,
       deciding: Object.freeze(deciding),
+      ...(chains.length > 0 ? { chains: Object.freeze(chains) } : {}),
       revision: this.revision,
     });
   }
@@ -226,6 +258,21 @@ export class CompiledIndex implements RightsIndex {
     const segments = normalizePath(path);
     return segments.length === node.depth ? set : beyondIndex(node, segments, access, set.members);
   }
+}
+
+/** For each group that implies others, the groups it implies, with the ids the trie knows them by (one it does not know holds nothing here). */
+function expansions(implications: Implications, trie: Trie): Map<string, Expansion> {
+  const out = new Map<string, Expansion>();
+  for (const group of implications.declared.keys()) {
+    const names = implications.implied(group);
+    const ids: number[] = [];
+    for (const name of names) {
+      const id = trie.ids.find(name);
+      if (id !== undefined) ids.push(id);
+    }
+    out.set(group, { names, ids });
+  }
+  return out;
 }
 
 function compiled(index: RightsIndex, method: string): CompiledIndex {

@@ -1,4 +1,5 @@
 /** Plain data types shared by the engine, the loader and every surface. */
+import type { Implications } from "./implies.js";
 
 /** A rights level. READ and WRITE are independent: WRITE does not imply READ. */
 export type Access = "READ" | "WRITE";
@@ -96,8 +97,14 @@ export interface Explanation {
   readonly steps: readonly ExplainStep[];
   /** Groups holding the level on the path, sorted. */
   readonly effective: readonly string[];
-  /** The caller's groups that are in `effective` (they decided an allow), sorted. */
+  /** The caller's groups that are in `effective` or imply a group that is (SPEC 1.5): they decided an allow; sorted. */
   readonly deciding: readonly string[];
+  /**
+   * For each deciding group that is not in `effective` itself, the shortest
+   * chain of implications to one that is: `["administrator",
+   * "configuration-management"]`. Absent when no group decided through one.
+   */
+  readonly chains?: readonly (readonly string[])[];
   readonly revision: string;
 }
 
@@ -165,6 +172,8 @@ export interface RightsIndex {
   readonly files: readonly RightsFile[];
   /** `files` in steps (sorting 100,000 files holds a thread for a while); the result is kept, as `files` keeps it. */
   filesSteps(): Generator<void, readonly RightsFile[], void>;
+  /** Which groups imply which (SPEC 1.5), closed under transitivity; kept by `update`. */
+  readonly implications: Implications;
   /** True iff one of `groups` holds `access` on `path`. Throws `PathError` on an invalid path. */
   check(groups: readonly string[], access: Access, path: string): boolean;
   /**
@@ -176,11 +185,11 @@ export interface RightsIndex {
   checker(groups: readonly string[], access: Access): (path: string) => boolean;
   /** The steps behind `check`. */
   explain(groups: readonly string[], access: Access, path: string): Explanation;
-  /** The groups holding `access` on `path`, sorted. */
+  /** The groups holding `access` on `path` (SPEC 1.2 `eff`), sorted; `implications.reaching` gives those that hold it through implication. */
   groupsFor(access: Access, path: string): readonly string[];
   /** Every indexed directory (one with a rights file, or an ancestor of one), parents first. */
   directories(): Iterable<IndexedDirectory>;
-  /** Every subtree where `group` holds `access`, with its holes. */
+  /** Every subtree where `group` holds `access` (itself or through a group it implies), with its holes. */
   where(group: string, access: Access): WhereResult;
   /**
    * A new index with `changes` applied, sharing every untouched part of this

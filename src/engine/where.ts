@@ -14,28 +14,33 @@ interface OpenRegion {
  * hold the level, a hole where it stops holding it inside a region. Any
  * directory not indexed answers like its deepest indexed ancestor, so the
  * result is complete for every path that no pattern rule touches;
- * pattern rules that concern the group are listed alongside.
+ * pattern rules that concern the group are listed alongside. `holds` says
+ * whether the group holds the level at a node; `concerned` is the group and
+ * every group it implies (SPEC 1.5), whose rules concern it too.
  */
-export function whereHeld(root: TrieNode, group: string, access: Access, holders: (node: TrieNode) => ReadonlySet<string>): WhereResult {
+export function whereHeld(
+  root: TrieNode, group: string, concerned: readonly string[], access: Access, holds: (node: TrieNode) => boolean,
+): WhereResult {
   const regions: OpenRegion[] = [];
   const patterns: WherePattern[] = [];
   const stack: { node: TrieNode; segments: readonly string[]; region: OpenRegion | null }[] = [{ node: root, segments: [], region: null }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { node, segments } = item;
     let region = item.region;
-    const holds = holders(node).has(group);
-    if (holds && region === null) {
+    const held = holds(node);
+    if (held && region === null) {
       region = { path: formatPath(segments), holes: [] };
       regions.push(region);
-    } else if (!holds && region !== null) {
+    } else if (!held && region !== null) {
       region.holes.push(formatPath(segments));
       region = null;
     }
     for (const rule of node.file?.patterns ?? []) {
       const level = rule[access];
       if (level === undefined) continue;
-      const grants = (level.override ?? level.include ?? []).includes(group);
-      const revokes = level.exclude?.includes(group) === true || (level.override !== undefined && !grants);
+      const named = level.override ?? level.include ?? [];
+      const grants = concerned.some((g) => named.includes(g));
+      const revokes = concerned.some((g) => level.exclude?.includes(g) === true) || (level.override !== undefined && !grants);
       if (grants || revokes) {
         patterns.push({ file: node.file?.file ?? "", dir: formatPath(segments), match: rule.match, effect: grants ? "grant" : "revoke" });
       }

@@ -6,10 +6,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ACCESS_LEVELS, compile } from "../../src/engine/index.js";
+import type { Access } from "../../src/engine/index.js";
 import { diffIndexes } from "../../src/engine/diff.js";
-import { treeArb } from "../support/arbitraries.js";
+import { GROUPS, impliesArb, treeArb } from "../support/arbitraries.js";
 import { testMatcher } from "../support/matcher.js";
-import { naiveGroupsFor, naiveTree } from "../support/naive.js";
+import { naiveExpand, naiveGroupsFor, naiveTree } from "../support/naive.js";
 import { treeWithPatternsArb } from "../support/pattern-arbitraries.js";
 import type { TreePair } from "./support.js";
 import { editedPairArb, examinedPaths, expectDiffLaws, independentPairArb } from "./support.js";
@@ -105,6 +106,45 @@ describe("diffIndexes laws", () => {
           ])).sort();
         expect(triples(backward, true)).toEqual(triples(forward, false));
         expect(backward.summary.grants).toBe(forward.summary.revocations);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("with implications (SPEC 1.5), applying the entries to A's holders gives B's, each change with a cause in its tree", () => {
+    fc.assert(
+      fc.property(editedPairArb(), impliesArb(), impliesArb(), fc.boolean(), (pair, impliesA, impliesB, same) => {
+        const onB = same ? impliesA : impliesB;
+        const a = compile(pair.a.files, { implies: impliesA });
+        const b = compile(pair.b.files, { implies: onB });
+        const paths = examinedPaths(pair);
+        const diff = diffIndexes(a, b, { dirs: paths });
+        const holders = (files: typeof pair.a.files, implies: ReadonlyMap<string, readonly string[]>, access: Access, path: string): string[] => {
+          const eff = new Set(naiveGroupsFor(naiveTree(files), access, path));
+          return [...new Set([...GROUPS, ...eff])].filter((g) => [...naiveExpand(implies, [g])].some((h) => eff.has(h))).sort();
+        };
+        const applied = new Map<string, Set<string>>();
+        for (const entry of diff.entries) {
+          const implies = entry.cause.side === "to" ? onB : impliesA;
+          if (entry.cause.keyword === "implies") {
+            const chain = entry.cause.chain ?? [];
+            chain.slice(1).forEach((g, i) => { expect(implies.get(chain[i] as string)).toContain(g); });
+          }
+          for (const path of entry.paths) {
+            const key = `${entry.access} ${path}`;
+            const set = applied.get(key) ?? new Set(holders(pair.a.files, impliesA, entry.access, path));
+            for (const g of entry.added) set.add(g);
+            for (const g of entry.removed) set.delete(g);
+            applied.set(key, set);
+          }
+        }
+        for (const path of paths) {
+          for (const access of ACCESS_LEVELS) {
+            const expected = holders(pair.b.files, onB, access, path);
+            const got = applied.get(`${access} ${path}`) ?? new Set(holders(pair.a.files, impliesA, access, path));
+            expect([...got].sort(), `${access} ${path}`).toEqual(expected);
+          }
+        }
       }),
       { numRuns: RUNS },
     );

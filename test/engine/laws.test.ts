@@ -8,10 +8,10 @@ import { ACCESS_LEVELS, PathError, canonicalPath, compile, normalizePath } from 
 import type { Access, RightsFile, RightsIndex } from "../../src/engine/index.js";
 import {
   GROUPS, LEAVES, PLAIN, SEGMENTS, accessArb, callerGroupsArb, caseArb, invalidPathArb, keyOf, levelRuleArb, levelsArb,
-  querySeedArb, resolveQuery, rightsFile, spell, spellingArb, treeArb,
+  impliesArb, querySeedArb, resolveQuery, rightsFile, spell, spellingArb, treeArb,
 } from "../support/arbitraries.js";
 import type { GenTree, Levels, Query } from "../support/arbitraries.js";
-import { NaivePathError, naiveCheck, naiveGroupsFor, naiveSegments, naiveTree } from "../support/naive.js";
+import { NaivePathError, naiveCheck, naiveExpand, naiveGroupsFor, naiveSegments, naiveTree } from "../support/naive.js";
 
 const RUNS = 250;
 
@@ -310,3 +310,88 @@ describe("laws of the index's answers", () => {
     );
   });
 });
+
+describe("laws of SPEC 1.5 (groups that imply groups)", () => {
+  it("`check` and the batch checker agree with the naive resolver, cycles included", () => {
+    fc.assert(
+      fc.property(caseArb(), fc.boolean().chain((cycles) => impliesArb({ cycles })), ({ tree, queries }, implies) => {
+        const index = compile(tree.files, { implies });
+        const naive = naiveTree(tree.files);
+        for (const q of queries) {
+          const expected = naiveCheck(naive, q.groups, q.access, q.path, implies);
+          expect(index.check(q.groups, q.access, q.path)).toBe(expected);
+          expect(index.checker(q.groups, q.access)(q.path)).toBe(expected);
+          expect(index.explain(q.groups, q.access, q.path).allowed).toBe(expected);
+        }
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("`eff` is unchanged: `groupsFor` ignores `implies`, and `check(G)` is `check(expand(G))` without it", () => {
+    fc.assert(
+      fc.property(caseArb(), impliesArb(), ({ tree, queries }, implies) => {
+        const plain = compile(tree.files);
+        const index = compile(tree.files, { implies });
+        for (const q of queries) {
+          expect(index.groupsFor(q.access, q.path)).toEqual(plain.groupsFor(q.access, q.path));
+          const expanded = [...naiveExpand(implies, q.groups)];
+          expect(index.check(q.groups, q.access, q.path)).toBe(plain.check(expanded, q.access, q.path));
+          expect(index.implications.expand(q.groups).slice().sort()).toEqual(expanded.sort());
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("`explain` names a chain of declared implications for each group that decided through one", () => {
+    fc.assert(
+      fc.property(caseArb(), impliesArb(), ({ tree, queries }, implies) => {
+        const index = compile(tree.files, { implies });
+        for (const q of queries) {
+          const e = index.explain(q.groups, q.access, q.path);
+          const effective = new Set(e.effective);
+          const decides = (g: string) => [...naiveExpand(implies, [g])].some((h) => effective.has(h));
+          expect(e.deciding).toEqual([...new Set(q.groups.filter(decides))].sort());
+          const through = e.deciding.filter((g) => !effective.has(g));
+          expect((e.chains ?? []).map((c) => c[0])).toEqual(through);
+          for (const chain of e.chains ?? []) {
+            expect(effective.has(chain.at(-1) as string)).toBe(true);
+            chain.slice(1).forEach((g, i) => { expect(implies.get(chain[i] as string)).toContain(g); });
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("`update` keeps the implications", () => {
+    fc.assert(
+      fc.property(caseArb(), impliesArb(), ({ tree, queries }, implies) => {
+        const index = compile(tree.files, { implies });
+        const [first, ...rest] = tree.files;
+        const updated = compile(rest.length > 0 ? [first as RightsFile] : tree.files, { implies }).update({ upsert: rest });
+        for (const q of queries) expect(updated.check(q.groups, q.access, q.path)).toBe(index.check(q.groups, q.access, q.path));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("`where` agrees with `check` on every indexed directory", () => {
+    fc.assert(
+      fc.property(treeArb(), impliesArb(), fc.constantFrom(...GROUPS), accessArb, (tree: GenTree, implies, group, access: Access) => {
+        const index = compile(tree.files, { implies });
+        const { regions } = index.where(group, access);
+        for (const dir of index.directories()) {
+          const inRegion = regions.some((r) => within(dir.path, r.path) && !r.holes.some((h) => within(dir.path, h)));
+          expect(inRegion).toBe(index.check([group], access, dir.path));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+function within(path: string, top: string): boolean {
+  return top === "/" || path === top || path.startsWith(`${top}/`);
+}

@@ -229,3 +229,31 @@ export const invalidPathArb: fc.Arbitrary<string> = fc.oneof(
     .tuple(fc.constantFrom("a", "\u00e9", "\u20ac", "\u{1f600}"), fc.nat({ max: 64 }))
     .map(([ch, extra]) => `/${ch.repeat(Math.ceil(4096 / new TextEncoder().encode(ch).length) + extra)}`),
 );
+
+/**
+ * SPEC 1.5 `implies` over `groups`: a few implications, acyclic unless
+ * `cycles` (then any group may imply any other, itself excepted).
+ */
+export function impliesArb(options: { readonly groups?: readonly string[]; readonly cycles?: boolean } = {}): fc.Arbitrary<Map<string, string[]>> {
+  const groups = options.groups ?? GROUPS;
+  return fc
+    .record({
+      order: fc.shuffledSubarray([...groups], { minLength: 2 }),
+      edges: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 6 }),
+    })
+    .map(({ order, edges }) => {
+      const implies = new Map<string, string[]>();
+      for (const [x, y] of edges) {
+        let i = x % order.length;
+        let j = y % order.length;
+        if (i === j) continue;
+        // Acyclic: only a group earlier in `order` implies a later one.
+        if (options.cycles !== true && i > j) [i, j] = [j, i];
+        const from = order[i] as string;
+        const list = implies.get(from) ?? [];
+        if (!list.includes(order[j] as string)) list.push(order[j] as string);
+        implies.set(from, list);
+      }
+      return implies;
+    });
+}

@@ -1,5 +1,5 @@
 /**
- * A deliberately naive reference resolver for SPEC 1.2 and 1.4: no trie, no
+ * A deliberately naive reference resolver for SPEC 1.2 to 1.5: no trie, no
  * interning, no shared code with the engine. Tests hold the real index to it.
  */
 import micromatch from "micromatch";
@@ -61,8 +61,26 @@ export function naiveGroupsFor(tree: NaiveTree, access: Access, path: string): s
   return [...groups].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** `check(groups, L, p)`: true iff the caller holds one of the effective groups. */
-export function naiveCheck(tree: NaiveTree, groups: readonly string[], access: Access, path: string): boolean {
+/** SPEC 1.5 `expand(groups)`: add what each group implies until nothing new comes. */
+export function naiveExpand(implies: ReadonlyMap<string, readonly string[]>, groups: readonly string[]): Set<string> {
+  const out = new Set(groups);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const g of [...out]) {
+      for (const h of implies.get(g) ?? []) {
+        if (out.has(h)) continue;
+        out.add(h);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+/** `check(groups, L, p)`: true iff the caller holds, itself or through `implies`, one of the effective groups. */
+export function naiveCheck(
+  tree: NaiveTree, groups: readonly string[], access: Access, path: string, implies: ReadonlyMap<string, readonly string[]> = new Map(),
+): boolean {
   const holders = new Set(naiveGroupsFor(tree, access, path));
-  return groups.some((g) => holders.has(g));
+  return [...naiveExpand(implies, groups)].some((g) => holders.has(g));
 }
