@@ -1,9 +1,10 @@
 /**
  * Differential test: thousands of generated trees written to disk as real
  * `access.rights` YAML files, loaded by the real loader, and every query held
- * against the naive resolver (and the explanation against an in-memory compile).
+ * against the naive resolver (and the explanation against an in-memory compile),
+ * with and without `implies` in a `treerights.yaml`.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../src/engine/index.js";
 import type { Explanation } from "../src/engine/index.js";
 import { loadTree } from "../src/loader/index.js";
-import { caseArb } from "./support/arbitraries.js";
+import { caseArb, impliesArb } from "./support/arbitraries.js";
 import { naiveCheck, naiveGroupsFor, naiveTree } from "./support/naive.js";
 import { fitsOnDisk, writeTree } from "./support/write-tree.js";
 
@@ -60,6 +61,26 @@ describe("loadTree agrees with the naive resolver", () => {
         }
       }),
       { numRuns: TREES },
+    );
+  }, 180_000);
+
+  it(`over ${TREES / 4} generated trees with \`implies\` in their treerights.yaml (SPEC 1.5)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb(), impliesArb(), async ({ tree, queries }, implies) => {
+        fc.pre(fitsOnDisk(tree));
+        const dir = join(root, String(next++));
+        await writeTree(dir, tree);
+        // JSON is YAML, and `Object.fromEntries` makes `__proto__` an own key.
+        await writeFile(join(dir, "treerights.yaml"), JSON.stringify({ implies: Object.fromEntries(implies) }));
+        const index = await loadTree(dir);
+        const naive = naiveTree(tree.files);
+        for (const q of queries) {
+          expect(index.groupsFor(q.access, q.path)).toEqual(naiveGroupsFor(naive, q.access, q.path));
+          expect(index.check(q.groups, q.access, q.path), `check ${q.groups.join(",")} ${q.access} ${q.path} with ${JSON.stringify([...implies])}`)
+            .toBe(naiveCheck(naive, q.groups, q.access, q.path, implies));
+        }
+      }),
+      { numRuns: TREES / 4 },
     );
   }, 180_000);
 });

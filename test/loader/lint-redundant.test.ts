@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Access, LevelRule, PatternRule, RightsFile } from "../../src/engine/index.js";
 import { compile } from "../../src/engine/index.js";
 import { globMatcher } from "../../src/loader/parse/glob.js";
+import { DEFAULT_CONFIG } from "../../src/loader/parse/config.js";
 import { exclusiveWrites } from "../../src/loader/lint/lint-exclusive.js";
 import { InheritedSets } from "../../src/loader/lint/lint-inherited.js";
 import type { RedundantKeyword } from "../../src/loader/lint/lint-redundant.js";
@@ -78,7 +79,7 @@ describe("redundant keywords", () => {
 });
 
 describe("exclusive groups", () => {
-  const config = { groups: null, exclusive: [["ops", "eng"]], ignore: [], exclusivePlaces: [] };
+  const config = { ...DEFAULT_CONFIG, exclusive: [["ops", "eng"]] };
 
   it("law: without pattern rules, a conflict is reported iff some path has both groups holding WRITE", () => {
     fc.assert(fc.property(treeArb({ looseLists: false }), (tree) => {

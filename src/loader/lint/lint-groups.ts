@@ -44,5 +44,10 @@ export function unknownGroups(files: readonly RightsFile[], config: TreeConfig |
   config?.exclusive.forEach((set, i) => {
     set.forEach((group, j) => { check(group, CONFIG_FILE, config.exclusivePlaces[i]?.[j] ?? NOWHERE); });
   });
+  for (const [group, implied] of config?.implies ?? []) {
+    const at = config?.impliesPlaces.get(group);
+    check(group, CONFIG_FILE, at?.key ?? NOWHERE);
+    implied.forEach((target, i) => { check(target, CONFIG_FILE, at?.groups[i] ?? at?.key ?? NOWHERE); });
+  }
   return problems;
 }

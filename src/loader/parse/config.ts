@@ -1,6 +1,6 @@
 /**
  * `treerights.yaml`, the optional configuration at a tree's root: the known
- * groups, mutually exclusive groups and ignore globs. Read as safely and
+ * groups, mutually exclusive groups, groups that imply groups and ignore globs. Read as safely and
  * checked as strictly as a rights file (`schemas/treerights.schema.json`),
  * every problem with file, line and column.
  */
@@ -13,6 +13,8 @@ import { checkNodes } from "./check-nodes.js";
 import { decodeUtf8 } from "./decode.js";
 import { didYouMean } from "./did-you-mean.js";
 import { globProblem } from "./glob.js";
+import type { ImpliesPlace } from "./config-implies.js";
+import { impliesKeyProblems, impliesOf, impliesProblems, impliesSites } from "./config-implies.js";
 import { MAX_ALIAS_EXPANSION } from "./parse-rights.js";
 import { nodePosition, parseYaml } from "./parse-yaml.js";
 import { hasErrors, problem, quote, sortProblems } from "./problems.js";
@@ -40,6 +42,10 @@ export interface TreeConfig {
   readonly ignore: readonly string[];
   /** Where each group of each `exclusive` set stands in the file, to place lint findings. */
   readonly exclusivePlaces: readonly (readonly Position[])[];
+  /** SPEC 1.5: each group and the groups it implies, as written (each once); empty without `implies`. */
+  readonly implies: ReadonlyMap<string, readonly string[]>;
+  /** Where each key of `implies` and each group of its list stand, to place lint findings. */
+  readonly impliesPlaces: ReadonlyMap<string, ImpliesPlace>;
 }
 
 /** What reading `treerights.yaml` gave: the configuration (the defaults on errors), its problems, and its bytes when read. */
@@ -53,9 +59,12 @@ export interface ConfigRead {
 }
 
 /** The configuration of a tree without `treerights.yaml`. */
-export const DEFAULT_CONFIG: TreeConfig = Object.freeze({ groups: null, exclusive: Object.freeze([]), ignore: Object.freeze([]), exclusivePlaces: Object.freeze([]) });
+export const DEFAULT_CONFIG: TreeConfig = Object.freeze({
+  groups: null, exclusive: Object.freeze([]), ignore: Object.freeze([]), exclusivePlaces: Object.freeze([]),
+  implies: new Map<string, readonly string[]>(), impliesPlaces: new Map<string, ImpliesPlace>(),
+});
 
-const KEYS: readonly string[] = ["groups", "exclusive", "ignore"];
+const KEYS: readonly string[] = ["groups", "exclusive", "implies", "ignore"];
 const validate = lazyValidator(CONFIG_SCHEMA_URL);
 
 /** Reads and checks `treerights.yaml` at the root of the tree at `root`; no file gives the defaults and no problems. */
@@ -78,8 +87,8 @@ export function parseConfig(bytes: Uint8Array, file: string = CONFIG_FILE): { co
   const problems = [...yamlProblems];
   if (broken) return { config: null, problems };
   const aliases = resolveAliases(doc);
-  const findings = checkNodes(doc, lines, file, aliases, groupSites(doc, aliases));
-  problems.push(...findings.problems);
+  const findings = checkNodes(doc, lines, file, aliases, [...groupSites(doc, aliases), ...impliesSites(doc, aliases)]);
+  problems.push(...findings.problems, ...impliesKeyProblems(doc, aliases, lines, file));
   if (findings.aliasBomb || hasErrors(problems)) return { config: null, problems: sortProblems(problems) };
   const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) return { config: DEFAULT_CONFIG, problems };
@@ -95,7 +104,10 @@ export function parseConfig(bytes: Uint8Array, file: string = CONFIG_FILE): { co
   problems.push(...schemaProblems(value, ctx));
   problems.push(...globProblems(value, ctx));
   if (hasErrors(problems)) return { config: null, problems: sortProblems(problems) };
-  return { config: toConfig(value, ctx), problems };
+  const config = toConfig(value, ctx);
+  problems.push(...impliesProblems(config.implies, config.impliesPlaces, config.exclusive, file));
+  if (hasErrors(problems)) return { config: null, problems: sortProblems(problems) };
+  return { config, problems };
 }
 
 // Group names stand in `groups` and in each list of `exclusive`.
@@ -129,6 +141,15 @@ function schemaProblems(value: unknown, ctx: SchemaContext): Problem[] {
     else if (key === "groups" && index !== undefined) lists.add(["groups"], "groups", "groups", error);
     else if (key === "exclusive" && item !== undefined) lists.add(["exclusive", Number(index)], `exclusive[${index}]`, "exclusive", error);
     else if (key === "exclusive" && index !== undefined) exclusiveSetError(error, Number(index), value, ctx, problems);
+    else if (key === "implies" && index !== undefined) lists.add(["implies", index], `implies.${index}`, "implies", error);
+    else if (key === "implies" && error.keyword === "propertyNames") {
+      const name = String(error.params["propertyName"]);
+      addProblem(problems, ctx, "invalid_group_name", locateKey(ctx.doc, "/implies", name, ctx.aliases), name.trim() === ""
+        ? "empty group name as a key of `implies`; write a group name"
+        : `group name ${quote(name)} as a key of \`implies\` has leading or trailing whitespace; write ${quote(name.trim())}`);
+    } else if (key === "implies" && error.keyword !== "type") {
+      continue; // the name checks under `propertyNames`, reported with it
+    }
     else if (key === "ignore" && index !== undefined) {
       addProblem(problems, ctx, "invalid_config", nodeAt(ctx, ["ignore", Number(index)]), "each item of `ignore` must be a non-empty glob string, such as `\"archive/**\"`");
     } else addProblem(problems, ctx, "invalid_config", nodeAt(ctx, [key]), listMessage(key));
@@ -140,13 +161,13 @@ function schemaProblems(value: unknown, ctx: SchemaContext): Problem[] {
 function rootError(error: ErrorObject, ctx: SchemaContext, problems: Problem[]): void {
   if (error.keyword === "type") {
     addProblem(problems, ctx, "not_a_mapping", ctx.doc.contents,
-      `\`${ctx.file}\` must be a mapping of \`groups\`, \`exclusive\` and/or \`ignore\`, such as \`groups: [operators, supervisors]\``);
+      `\`${ctx.file}\` must be a mapping of \`groups\`, \`exclusive\`, \`implies\` and/or \`ignore\`, such as \`groups: [operators, supervisors]\``);
   } else if (error.keyword === "additionalProperties") {
     const name = String(error.params["additionalProperty"]);
     if (name === "<<") return; // reported as `merge_key` on the nodes
     const hint = didYouMean(name, KEYS);
     addProblem(problems, ctx, "unknown_key", locateKey(ctx.doc, "", name, ctx.aliases), hint === undefined
-      ? `unknown key ${quote(name)}; use \`groups\`, \`exclusive\` or \`ignore\``
+      ? `unknown key ${quote(name)}; use \`groups\`, \`exclusive\`, \`implies\` or \`ignore\``
       : `unknown key ${quote(name)} (did you mean \`${hint}\`?)`);
   }
 }
@@ -154,6 +175,7 @@ function rootError(error: ErrorObject, ctx: SchemaContext, problems: Problem[]):
 function listMessage(key: string): string {
   if (key === "groups") return "`groups` must be a list of group names, such as `groups: [operators, supervisors]`";
   if (key === "exclusive") return "`exclusive` must be a list of group lists, such as `exclusive: [[requesters, approvers]]`";
+  if (key === "implies") return "`implies` must be a mapping of groups to the groups they imply, such as `implies: { administrator: [operators] }`";
   return "`ignore` must be a list of globs, such as `ignore: [\"archive/**\"]`";
 }
 
@@ -198,5 +220,6 @@ function toConfig(value: unknown, ctx: SchemaContext): TreeConfig {
     exclusive: Object.freeze(exclusive.map((set) => Object.freeze([...set]))),
     ignore: Object.freeze([...ignore]),
     exclusivePlaces: Object.freeze(exclusive.map((set, i) => Object.freeze(set.map((_, j) => place(["exclusive", i, j]))))),
+    ...impliesOf(value, ctx),
   });
 }

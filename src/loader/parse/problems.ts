@@ -46,6 +46,8 @@ export const PROBLEM_CODES = Object.freeze({
   redundant_exclude: { severity: "warning", meaning: "an `exclude` of a group that is not inherited" },
   redundant_override: { severity: "warning", meaning: "an `override` equal to what is inherited" },
   exclusive_write: { severity: "error", meaning: "two groups declared mutually exclusive in `treerights.yaml` both hold WRITE on a path; rejects a load" },
+  implies_cycle: { severity: "error", meaning: "groups of `implies` in `treerights.yaml` imply each other in a cycle" },
+  implies_exclusive: { severity: "error", meaning: "a group of `implies` in `treerights.yaml` implies two groups of one `exclusive` set (or one, being in the set itself)" },
 } as const satisfies Record<string, CodeInfo>);
 
 /** A code from the registry. */

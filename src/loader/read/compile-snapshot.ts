@@ -1,6 +1,7 @@
 /**
  * Compiling a snapshot read from disk or git: the loader's glob matcher for
- * pattern rules, the snapshot's revision, and the tree-wide checks that need
+ * pattern rules, the snapshot's revision, its configuration's `implies`
+ * (SPEC 1.5), and the tree-wide checks that need
  * the compiled index (`exclusive_write`).
  */
 import type { Problem, RightsIndex, Steps } from "../../engine/index.js";
@@ -54,7 +55,8 @@ function* compileTreeSteps(snapshot: TreeSnapshot): Steps<CompiledTree> {
   if (hasErrors(snapshot.problems)) return { compiled: null, problems: snapshot.problems };
   let compiled: RightsIndex;
   try {
-    compiled = yield* compileSteps(snapshot.files, { revision: snapshot.revision, matcher: globMatcher });
+    const implies = snapshot.config?.implies;
+    compiled = yield* compileSteps(snapshot.files, { revision: snapshot.revision, matcher: globMatcher, ...(implies === undefined ? {} : { implies }) });
   } catch (err) {
     if (!(err instanceof TreeRightsError)) throw err;
     const failed = problem("invalid_rights", "", NOWHERE, err.message);
