@@ -7,6 +7,7 @@ import { STEP_SIZE } from "./steps.js";
 import type { TrieNode } from "./trie.js";
 import type { Access, EffectiveChange, GrantCounts } from "./types.js";
 import { ACCESS_LEVELS } from "./types.js";
+import { samePatterns } from "./update.js";
 
 /** Looks up the sets a path has in one index (for directories indexed only on the other side). */
 export type SetsAt = (segments: readonly string[], access: Access) => GroupSet;
@@ -79,16 +80,22 @@ class ChangeLister implements PairVisitor {
   pair(a: TrieNode | undefined, b: TrieNode | undefined, pair: Pair): void {
     let segments: readonly string[] | null = null;
     const path = (): readonly string[] => (segments ??= spell(pair));
+    // The paths a pattern rule matches are not directories of either index: their changes cannot be listed, only flagged.
+    const patternRules = a !== b && !samePatterns(a?.file, b?.file);
     for (const access of ACCESS_LEVELS) {
       const before = a !== undefined ? this.from.at(a, access) : this.from.lookup(path(), access);
       const after = b !== undefined ? this.to.at(b, access) : this.to.lookup(path(), access);
-      const change = difference(before, after);
-      if (change !== null) this.changes.push(Object.freeze({ path: formatPath(path()), access, ...change }));
+      const change = difference(before, after) ?? (patternRules ? { added: [], removed: [] } : null);
+      if (change !== null) this.changes.push(Object.freeze({ path: formatPath(path()), access, ...change, ...(patternRules ? { patternRules: true as const } : {}) }));
     }
   }
 }
 
-/** Every indexed directory (of either index) whose effective groups differ, per level, sorted by path. */
+/**
+ * Every indexed directory (of either index) whose effective groups differ,
+ * per level, sorted by path; and every directory whose file's pattern rules
+ * changed, flagged `patternRules`, whether or not its own groups did.
+ */
 export function* effectiveChanges(from: Side, to: Side): Steps<EffectiveChange[]> {
   const lister = new ChangeLister(from, to);
   yield* walkPairs(from, to, lister);

@@ -152,6 +152,14 @@ export interface EffectiveChange {
   readonly added: readonly string[];
   /** Groups that held the level before and no longer do, sorted. */
   readonly removed: readonly string[];
+  /**
+   * Set when the pattern rules of this directory's file changed (added,
+   * edited or removed): paths below it that a rule matches, before or
+   * after, may hold other groups than `added` and `removed` say (they
+   * describe the directory itself). A cache drops its answers for every
+   * path below it.
+   */
+  readonly patternRules?: true;
 }
 
 /** What changed in the rights files since an index was compiled. */

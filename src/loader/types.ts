@@ -106,11 +106,12 @@ export interface ReloadRecord {
   /** Rights files added, changed or removed (for the initial load: every file loaded). */
   readonly filesChanged: number;
   /**
-   * (directory, level, group) grants gained and lost against the previous
-   * index; zero for the initial load. Counted after the swap, so that the
-   * swap never waits for it: null while still being counted.
+   * Grants (a group newly holding a level on a directory with a rights file)
+   * and revocations (one no longer holding it) against the previous index;
+   * zero for the initial load. Counted after the swap, so that the swap
+   * never waits for it: null while still being counted.
    */
-  readonly changes: { readonly added: number; readonly removed: number } | null;
+  readonly changes: { readonly grants: number; readonly revocations: number } | null;
 }
 
 /** The effective changes from one revision to the current one, for change feeds. */

@@ -86,8 +86,8 @@ const statusResponseSchema = {
             filesChanged: { type: "integer" },
             changes: {
               type: ["object", "null"],
-              description: "grants gained and lost against the swap before; null while still being counted (counting follows the swap)",
-              properties: { added: { type: "integer" }, removed: { type: "integer" } },
+              description: "grants (a group newly holding a level on a directory with a rights file) and revocations against the swap before; null while still being counted (counting follows the swap)",
+              properties: { grants: { type: "integer" }, revocations: { type: "integer" } },
               additionalProperties: true,
             },
           },

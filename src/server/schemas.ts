@@ -230,7 +230,13 @@ export const changesResponseSchema = {
         type: "array",
         items: {
           type: "object",
-          properties: { path: { type: "string" }, access: { type: "string" }, added: stringList, removed: stringList },
+          properties: {
+            path: { type: "string" }, access: { type: "string" }, added: stringList, removed: stringList,
+            patternRules: {
+              type: "boolean", const: true,
+              description: "present when the pattern rules of this directory's file changed: drop cached answers for every path below it, not only those `added` and `removed` describe",
+            },
+          },
           required: ["path", "access", "added", "removed"],
         },
       },

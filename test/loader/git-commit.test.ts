@@ -96,7 +96,7 @@ describe("a live tree in git", () => {
     const initial = handle.index.revision;
     expect(handle.status.commit).toBe(first);
     expect(handle.status.history).toEqual([
-      { revision: initial, commit: first, at: handle.status.loadedAt, filesChanged: 2, changes: { added: 0, removed: 0 } },
+      { revision: initial, commit: first, at: handle.status.loadedAt, filesChanged: 2, changes: { grants: 0, revocations: 0 } },
     ]);
 
     await put(root, "plant/access.rights", rights(["eng", "qa"], ["qa"]));
@@ -111,7 +111,11 @@ describe("a live tree in git", () => {
     const history = handle.status.history ?? [];
     expect(history).toHaveLength(2);
     // Two grants gained: qa reads /plant, and qa writes it (nobody did before).
-    expect(history[1]).toMatchObject({ revision: handle.index.revision, commit: second, filesChanged: 1, changes: { added: 2, removed: 0 } });
+    expect(history[1]).toMatchObject({ revision: handle.index.revision, commit: second, filesChanged: 1 });
+    // Counted after the swap.
+    await vi.waitFor(() => {
+      expect(handle?.status.history?.[1]?.changes).toEqual({ grants: 2, revocations: 0 });
+    }, WAIT);
 
     expect(handle.changesSince?.(initial)).toEqual({
       from: initial,
@@ -148,7 +152,7 @@ describe("a live tree in git", () => {
     expect(history.every((h) => h.filesChanged === 1)).toBe(true);
     // Grant counts are counted after each swap.
     await vi.waitFor(() => {
-      expect((handle?.status.history ?? []).every((h) => h.changes?.added === 1 && h.changes.removed === 1)).toBe(true);
+      expect((handle?.status.history ?? []).every((h) => h.changes?.grants === 1 && h.changes.revocations === 1)).toBe(true);
     }, WAIT);
     const oldest = revisions[revisions.length - HISTORY_SIZE] as string;
     expect(handle.changesSince?.(oldest)?.changes).toEqual([

@@ -18,8 +18,8 @@ describe("ReloadHistory", () => {
     expect(history.records[1]?.changes).toBeNull();
     await history.count(second, r2, r1, new TimeSlicer());
     expect(history.records).toEqual([
-      { revision: "r1", commit: "c1", at: "1970-01-01T00:00:00.000Z", filesChanged: 2, changes: { added: 0, removed: 0 } },
-      { revision: "r2", commit: "c2", at: "1970-01-01T00:00:01.000Z", filesChanged: 1, changes: { added: 2, removed: 0 } },
+      { revision: "r1", commit: "c1", at: "1970-01-01T00:00:00.000Z", filesChanged: 2, changes: { grants: 0, revocations: 0 } },
+      { revision: "r2", commit: "c2", at: "1970-01-01T00:00:01.000Z", filesChanged: 1, changes: { grants: 2, revocations: 0 } },
     ]);
     const r3 = tree(["eng"], "r3");
     const r4 = tree(["eng", "guest"], "r4");
@@ -28,7 +28,7 @@ describe("ReloadHistory", () => {
     await history.count(third, r3, r2, new TimeSlicer());
     expect(history.records.map((r) => r.revision)).toEqual(["r2", "r3", "r4"]);
     // r2 → r3: eng gains READ on / and /a and WRITE on /a; ops and qa lose both READs, ops the WRITE.
-    expect(history.records[1]?.changes).toEqual({ added: 3, removed: 5 });
+    expect(history.records[1]?.changes).toEqual({ grants: 3, revocations: 5 });
   });
 
   it("answers the effective changes since a remembered revision, and null for any other", () => {

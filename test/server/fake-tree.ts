@@ -58,7 +58,7 @@ export class FakeTree extends EventEmitter<TreeEvents> implements TreeHandle {
   }
 
   #track(commit: string | null, filesChanged: number): void {
-    const record: ReloadRecord = { revision: this.index.revision, commit, at: new Date(0).toISOString(), filesChanged, changes: { added: 0, removed: 0 } };
+    const record: ReloadRecord = { revision: this.index.revision, commit, at: new Date(0).toISOString(), filesChanged, changes: { grants: 0, revocations: 0 } };
     this.#kept.push({ record, index: this.index });
     this.#status = { ...this.#status, commit, history: this.#kept.map((k) => k.record) };
   }

@@ -82,8 +82,8 @@ describe("the commit on decision answers", () => {
     const status = (await get(app, "/v1/status")).body;
     expect(status.commit).toBe("fedcba9876543210fedcba9876543210fedcba98");
     expect(status.history).toEqual([
-      { revision: first, commit: COMMIT, at: expect.any(String), filesChanged: 3, changes: { added: 0, removed: 0 } },
-      { revision: tree.index.revision, commit: "fedcba9876543210fedcba9876543210fedcba98", at: expect.any(String), filesChanged: 1, changes: { added: 0, removed: 0 } },
+      { revision: first, commit: COMMIT, at: expect.any(String), filesChanged: 3, changes: { grants: 0, revocations: 0 } },
+      { revision: tree.index.revision, commit: "fedcba9876543210fedcba9876543210fedcba98", at: expect.any(String), filesChanged: 1, changes: { grants: 0, revocations: 0 } },
     ]);
   });
 });
@@ -131,7 +131,11 @@ describe("in a real git work tree", () => {
     const status = (await get(app, "/v1/status")).body;
     expect(status.commit).toBe(second);
     expect((status.history as { commit: string }[]).map((r) => r.commit)).toEqual([first, second]);
-    expect(status.history[1]).toMatchObject({ revision: tree.index.revision, filesChanged: 1, changes: { added: 1, removed: 0 } });
+    expect(status.history[1]).toMatchObject({ revision: tree.index.revision, filesChanged: 1 });
+    // Grants are counted after the swap.
+    await vi.waitFor(async () => {
+      expect((await get(app, "/v1/status")).body.history[1].changes).toEqual({ grants: 1, revocations: 0 });
+    }, { timeout: 10_000, interval: 20 });
 
     const changes = await get(app, `/v1/changes?since=${firstRevision}`);
     expect(changes.body).toEqual({

@@ -20,7 +20,7 @@ export const HISTORY_SIZE = 50;
 export const REBUILDS_KEPT = 1;
 
 /** The grant counts of the initial load. */
-export const NO_GRANTS: GrantCounts = Object.freeze({ added: 0, removed: 0 });
+const NO_GRANTS = Object.freeze({ grants: 0, revocations: 0 });
 
 /** What the history notes of a swap besides the index. */
 export interface SwapInfo {
@@ -84,7 +84,7 @@ export class ReloadHistory {
     const counts = await slicer.run(index.grantCountsSinceSteps(previous));
     const kept = this.#kept.find((k) => k.record === record);
     if (kept === undefined) return;
-    kept.record = Object.freeze({ ...kept.record, changes: Object.freeze({ added: counts.added, removed: counts.removed }) });
+    kept.record = Object.freeze({ ...kept.record, changes: Object.freeze({ grants: counts.added, revocations: counts.removed }) });
   }
 
   /**
