@@ -4,7 +4,7 @@
  * surfaces warn about it instead of denying in silence.
  */
 import type { Steps } from "./steps.js";
-import { runSteps } from "./steps.js";
+import { ENTRIES_PER_STEP, runSteps } from "./steps.js";
 import type { LevelRule, RightsFile, RightsIndex } from "./types.js";
 
 // Kept per index while the index lives: an index is immutable, so its groups never change.
@@ -27,21 +27,33 @@ export function namedGroups(index: RightsIndex): ReadonlySet<string> {
 export function* namedGroupsSteps(index: RightsIndex): Steps<ReadonlySet<string>> {
   let groups = named.get(index);
   if (groups === undefined) {
-    groups = groupsNamedIn(yield* index.filesSteps());
+    const files = yield* index.filesSteps();
+    const gathered = new Set<string>();
+    for (let from = 0; from < files.length; from += ENTRIES_PER_STEP) {
+      if (from > 0) yield;
+      addGroupsNamedIn(files.slice(from, from + ENTRIES_PER_STEP), gathered);
+    }
+    groups = gathered;
     named.set(index, groups);
   }
   return groups;
 }
 
-/** The groups of `groups` that no rights file of `index` names, once each, in the order given. */
+/** The groups of `groups` that no rights file of `index` names and no implication of it (SPEC 1.5) either, once each, in the order given. */
 export function unnamedGroups(index: RightsIndex, groups: readonly string[]): readonly string[] {
   const known = namedGroups(index);
-  return [...new Set(groups.filter((group) => !known.has(group)))];
+  const { declared } = index.implications;
+  const implied = (group: string): boolean => declared.has(group) || index.implications.reaching([group]).length > 0;
+  return [...new Set(groups.filter((group) => !known.has(group) && !implied(group)))];
 }
 
 /** Every group named in `files`. */
 export function groupsNamedIn(files: readonly RightsFile[]): ReadonlySet<string> {
-  const groups = new Set<string>();
+  return addGroupsNamedIn(files, new Set<string>());
+}
+
+/** Adds every group named in `files` to `groups`, and returns it. */
+function addGroupsNamedIn(files: readonly RightsFile[], groups: Set<string>): Set<string> {
   const add = (rule: LevelRule | undefined): void => {
     if (rule === undefined) return;
     for (const list of [rule.override, rule.include, rule.exclude]) for (const group of list ?? []) groups.add(group);
