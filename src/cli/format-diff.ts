@@ -96,21 +96,32 @@ function more(e: DiffEntry): string {
   return ` [+${e.count - 1} ${e.nested ? "below" : "more"}]`;
 }
 
-/** `plant/north/access.rights: include`, with what happened to the file or rule when it is not plain. */
+/**
+ * `plant/north/access.rights: include`, with what happened to the file or
+ * rule when it is not plain, and the chain of implications (SPEC 1.5):
+ * `treerights.yaml: implies administrator → configuration-management`.
+ */
 export function causeText(cause: DiffCause): string {
-  return `${cause.file}${where(cause)}: ${cause.keyword}${cause.side === "from" && cause.change !== "removed" ? " removed" : ""}`;
+  return `${cause.file}${where(cause)}: ${cause.keyword}${cause.side === "from" && cause.change !== "removed" ? " removed" : ""}${chainText(cause, (g) => g)}`;
 }
 
 function causeMarkdown(cause: DiffCause): string {
   const rule = cause.match === undefined ? "" : ` pattern ${code(cause.match)}`;
   const file = cause.change === "added" ? ", new file" : cause.change === "removed" ? ", deleted" : "";
   const removed = cause.side === "from" && cause.change !== "removed" ? " removed" : "";
-  return `${code(cause.file)}${rule}${file}: ${cause.keyword}${removed}`;
+  return `${code(cause.file)}${rule}${file}: ${cause.keyword}${removed}${chainText(cause, code)}`;
+}
+
+/** ` administrator → configuration-management` after `implies`, ` through …` after a rule that reached the group through one. */
+function chainText(cause: DiffCause, name: (group: string) => string): string {
+  if (cause.chain === undefined) return "";
+  const chain = cause.chain.map(name).join(" → ");
+  return cause.keyword === "implies" ? ` ${chain}` : ` (through ${chain})`;
 }
 
 function where(cause: DiffCause): string {
   const rule = cause.match === undefined ? "" : ` pattern ${JSON.stringify(cause.match)}`;
-  const file = cause.change === "added" ? ", new file" : cause.change === "removed" ? ", deleted" : "";
+  const file = cause.keyword === "implies" ? "" : cause.change === "added" ? ", new file" : cause.change === "removed" ? ", deleted" : "";
   return `${rule}${file}`;
 }
 

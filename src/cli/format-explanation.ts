@@ -50,10 +50,16 @@ function delta(step: ExplainStep): string {
 }
 
 function verdict(e: Explanation): string {
-  if (e.allowed) return `decided by: ${groupList(e.deciding)}`;
+  if (e.allowed) return `decided by: ${groupList(e.deciding)}${chains(e)}`;
   if (e.effective.length === 0) return `why: nobody holds ${e.access} here`;
   if (e.groups.length === 0) return `why: you hold no groups; holders: ${groupList(e.effective)}`;
   return `why: none of your groups (${groupList(e.groups)}) holds ${e.access} here; holders: ${groupList(e.effective)}`;
+}
+
+/** SPEC 1.5: ` (through `administrator` → `configuration-management`)`, one chain per group that decided through implication. */
+function chains(e: Explanation): string {
+  if (e.chains === undefined || e.chains.length === 0) return "";
+  return ` (through ${e.chains.map((chain) => chain.map((g) => `\`${g}\``).join(" → ")).join("; ")})`;
 }
 
 /** `` `a`, `b` ``, or `(nobody)` for an empty list. */

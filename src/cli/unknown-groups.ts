@@ -11,11 +11,11 @@ import { quote } from "../loader/parse/problems.js";
 
 /**
  * One `warning: …` line per group of `groups` that no rights file of `index`
- * names and `treerights.yaml` does not list (in `groups` or `exclusive`),
+ * names and `treerights.yaml` does not list (in `groups`, `exclusive` or `implies`),
  * with the nearest known group as a hint.
  */
 export function unknownGroupWarnings(groups: readonly string[], index: RightsIndex, config: TreeConfig): string[] {
-  const listed = new Set([...(config.groups ?? []), ...config.exclusive.flat()]);
+  const listed = new Set([...(config.groups ?? []), ...config.exclusive.flat(), ...config.implies.keys(), ...[...config.implies.values()].flat()]);
   const unknown = unnamedGroups(index, groups).filter((group) => !listed.has(group));
   if (unknown.length === 0) return [];
   // Sorted, so that a tie between two hints always goes the same way.

@@ -182,6 +182,11 @@ export const explainResponseSchema = {
       steps: { type: "array", items: explainStep },
       effective: stringList,
       deciding: stringList,
+      chains: {
+        type: "array",
+        items: stringList,
+        description: "SPEC 1.5: for each deciding group that holds the level only through groups it implies, the chain of implications to a group of `effective`, such as `[\"administrator\", \"configuration-management\"]`; absent when none",
+      },
       unknownGroups: { ...stringList, description: "the caller's groups that no rights file of this revision names (a typo denies in silence)" },
       revision,
       commit,
