@@ -269,11 +269,6 @@ export function wordAt(words: readonly number[], w: number): number {
   return w < words.length ? (words[w] as number) : 0;
 }
 
-/** The group id of the lowest set bit of `bits`, word `w` of a set. */
-export function lowestId(w: number, bits: number): number {
-  return w * 32 + 31 - Math.clz32(bits & -bits);
-}
-
 function bitCount(word: number): number {
   let v = word - ((word >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
