@@ -29,7 +29,7 @@ import type { Machine } from "./report.js";
 import { canCollect, fmt, mib } from "./stats.js";
 import type { Summary } from "./stats.js";
 import { evaluateTargets } from "./targets.js";
-import { generateQueries, generateTree, writeTree } from "./workload.js";
+import { generateQueries, generateTree, implicationsFor, writeTree } from "./workload.js";
 import type { QuerySet, TreeSpec } from "./workload.js";
 
 /** The sections `--only` selects from. */
@@ -62,6 +62,8 @@ export interface Results {
   readonly engine: {
     dirs: number; files: number; meanDepth: number; compileMs: number;
     treerights: ThroughputResult; reference: ThroughputResult; agreement: Disagreement;
+    /** The same queries on the same tree with `IMPLICATIONS` groups the callers hold implying others (SPEC 1.5). */
+    implied: ThroughputResult;
   }[];
   readonly load: ({ dirs: number; writeMs: number } & LoadResult)[];
   readonly reload: ({ dirs: number } & ReloadResult)[];
@@ -170,9 +172,10 @@ async function main(): Promise<void> {
         const compileMs = performance.now() - t0;
         const agreement = compareCheckers(index, reference, set, 20_000);
         if (agreement.mismatches > 0) reportDisagreement(`compiled index at ${fmt(dirs)} directories`, agreement);
-        const [treerights, plain] = measureChecks([index, reference], set, config.rounds) as [ThroughputResult, ThroughputResult];
+        const impliedIndex = compile(spec.files, { implies: implicationsFor(spec.groups, IMPLICATIONS) });
+        const [treerights, plain, implied] = measureChecks([index, reference, impliedIndex], set, config.rounds) as [ThroughputResult, ThroughputResult, ThroughputResult];
         const meanDepth = spec.depth.reduce((a, d) => a + d, 0) / spec.depth.length;
-        results.engine.push({ dirs, files: spec.files.length, meanDepth, compileMs, treerights, reference: plain, agreement });
+        results.engine.push({ dirs, files: spec.files.length, meanDepth, compileMs, treerights, reference: plain, agreement, implied });
       }
     }
 
@@ -258,6 +261,9 @@ const range = (s: Summary, digits = 0, scale = 1): string => `${fmt(s.min * scal
 /** Every table printed, in Markdown, written to bench/.out/results.md for the README. */
 const markdown: string[] = [];
 
+/** How many groups imply others in the side-by-side measurement of SPEC 1.5. */
+const IMPLICATIONS = 20;
+
 function table(title: string, header: readonly string[], rows: readonly (readonly string[])[]): void {
   printTable(title, header, rows);
   markdown.push(tableMarkdown(title, header, rows));
@@ -270,6 +276,13 @@ function printResults(r: Results): void {
         fmt(e.dirs), fmt(e.files), fmt(e.compileMs), fmt(e.treerights.checksPerSec.median), range(e.treerights.checksPerSec),
         fmt(e.treerights.checksPerCpuSec.median), fmt(e.reference.checksPerSec.median), `${fmt(e.treerights.checksPerSec.median / e.reference.checksPerSec.median, 2)}x`,
         `${fmt(e.treerights.allowedShare * 100)}%`,
+      ]));
+    table(`Checks with ${IMPLICATIONS} groups implying others (SPEC 1.5), same queries, rounds interleaved`, ["dirs", "no implies median", `${IMPLICATIONS} implies median`, "range", "ratio", "ratio per CPU-s", "allowed"],
+      r.engine.map((e) => [
+        fmt(e.dirs), fmt(e.treerights.checksPerSec.median), fmt(e.implied.checksPerSec.median), range(e.implied.checksPerSec),
+        `${fmt(e.implied.checksPerSec.median / e.treerights.checksPerSec.median, 3)}x`,
+        `${fmt(e.implied.checksPerCpuSec.median / e.treerights.checksPerCpuSec.median, 3)}x`,
+        `${fmt(e.treerights.allowedShare * 100)}% → ${fmt(e.implied.allowedShare * 100)}%`,
       ]));
   }
   if (r.load.length > 0) {

@@ -297,6 +297,22 @@ function respell(rng: () => number, path: string): string {
   return `/.${path}`;
 }
 
+/**
+ * SPEC 1.5 for the bench: the first `count` of `groups` (groups the queries'
+ * callers hold) each imply two or three groups of the rest, acyclic by
+ * construction; callers holding them are then decided through implication.
+ */
+export function implicationsFor(groups: readonly string[], count: number): Map<string, string[]> {
+  const rest = groups.slice(count);
+  const implies = new Map<string, string[]>();
+  if (rest.length === 0) return implies;
+  for (let i = 0; i < Math.min(count, groups.length); i++) {
+    const targets = new Set([rest[i % rest.length], rest[(i * 7 + 3) % rest.length], rest[(i * 13 + 5) % rest.length]] as string[]);
+    implies.set(groups[i] as string, [...targets]);
+  }
+  return implies;
+}
+
 /** Chunk `chunk` as brand-new, never-hashed strings (see `QuerySet`). */
 export function freshChunk(set: QuerySet, chunk: number): QueryChunk {
   return JSON.parse(set.chunks[chunk] as string) as QueryChunk;
