@@ -4,7 +4,7 @@
  * surfaces warn about it instead of denying in silence.
  */
 import type { Steps } from "./steps.js";
-import { ENTRIES_PER_STEP, runSteps } from "./steps.js";
+import { runSteps } from "./steps.js";
 import type { LevelRule, RightsFile, RightsIndex } from "./types.js";
 
 // Kept per index while the index lives: an index is immutable, so its groups never change.
@@ -20,19 +20,16 @@ export function namedGroups(index: RightsIndex): ReadonlySet<string> {
 }
 
 /**
- * `namedGroups` in steps: the files of a large index are listed and sorted
- * in bounded steps, so a live tree can gather them after a swap without
- * holding its thread, and the first request that needs them finds them ready.
+ * `namedGroups` in steps: the files of a large index are visited in bounded
+ * steps, and no list of them is made or kept, so a live tree can gather
+ * the groups after every swap without holding its thread or its memory,
+ * and the first request that needs them finds them ready.
  */
 export function* namedGroupsSteps(index: RightsIndex): Steps<ReadonlySet<string>> {
   let groups = named.get(index);
   if (groups === undefined) {
-    const files = yield* index.filesSteps();
     const gathered = new Set<string>();
-    for (let from = 0; from < files.length; from += ENTRIES_PER_STEP) {
-      if (from > 0) yield;
-      addGroupsNamedIn(files.slice(from, from + ENTRIES_PER_STEP), gathered);
-    }
+    yield* index.visitFilesSteps((file) => addGroupsNamedIn([file], gathered));
     groups = gathered;
     named.set(index, groups);
   }

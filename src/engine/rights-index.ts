@@ -14,7 +14,7 @@ import type {
 } from "./types.js";
 import { applyChanges } from "./update.js";
 import type { Steps } from "./steps.js";
-import { runSteps } from "./steps.js";
+import { ENTRIES_PER_STEP, runSteps } from "./steps.js";
 import { effectiveChanges, grantCounts } from "./changes.js";
 import type { Side } from "./changes.js";
 import { whereHeld } from "./where.js";
@@ -56,12 +56,22 @@ export class CompiledIndex implements RightsIndex {
   }
 
   get files(): readonly RightsFile[] {
-    return this.#files ?? runSteps(this.filesSteps());
+    this.#files ??= Object.freeze(runSteps(sortedFilesSteps(runSteps(filesBelow(this.#root, [])))).map((e) => e.file));
+    return this.#files;
   }
 
-  *filesSteps(): Steps<readonly RightsFile[]> {
-    this.#files ??= Object.freeze((yield* sortedFilesSteps(yield* filesBelow(this.#root, []))).map((e) => e.file));
-    return this.#files;
+  *visitFilesSteps(visit: (file: RightsFile) => void): Steps<void> {
+    // A walk of the trie that builds nothing: the index keeps no list of its files for it.
+    const stack: TrieNode[] = [this.#root];
+    let met = 0;
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      if (node.file !== null) visit(node.file);
+      for (const child of node.slots ?? []) {
+        if (child === undefined) continue;
+        stack.push(child);
+        if (++met % ENTRIES_PER_STEP === 0) yield;
+      }
+    }
   }
 
   update(changes: IndexChanges, options: { readonly revision?: string } = {}): RightsIndex {

@@ -178,8 +178,8 @@ export interface RightsIndex {
   readonly fileCount: number;
   /** The rights files the index was compiled from, in walk order (parents first). */
   readonly files: readonly RightsFile[];
-  /** `files` in steps (sorting 100,000 files holds a thread for a while); the result is kept, as `files` keeps it. */
-  filesSteps(): Generator<void, readonly RightsFile[], void>;
+  /** Calls `visit` with every rights file, in no particular order, in steps; builds and keeps no list (unlike `files`). */
+  visitFilesSteps(visit: (file: RightsFile) => void): Generator<void, void, void>;
   /** Which groups imply which (SPEC 1.5), closed under transitivity; kept by `update`. */
   readonly implications: Implications;
   /** True iff one of `groups` holds `access` on `path`. Throws `PathError` on an invalid path. */
