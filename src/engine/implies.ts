@@ -5,30 +5,13 @@
  */
 import { TreeRightsError } from "./errors.js";
 import { compareCodeUnits } from "./group-set.js";
+import type { Implications } from "./implications.js";
 import { isGroupName } from "./rights-file-check.js";
+
+export type { Implications } from "./implications.js";
 
 /** Where implications are declared, as a diff's cause names it. */
 export const IMPLIES_FILE = "treerights.yaml";
-
-/** The implications of an index, closed under transitivity. */
-export interface Implications {
-  /** True when no group implies another: every method answers the trivial way. */
-  readonly empty: boolean;
-  /** The implications as declared: each group and the groups it names directly. */
-  readonly declared: ReadonlyMap<string, readonly string[]>;
-  /** Every group `group` implies, directly or through others, without itself; sorted. */
-  implied(group: string): readonly string[];
-  /** SPEC 1.5 `expand(groups)`: the groups and every group they imply, each once, the given ones first. */
-  expand(groups: readonly string[]): readonly string[];
-  /** The groups outside `groups` that imply one of them (they hold what `groups` hold), sorted. */
-  reaching(groups: Iterable<string>): readonly string[];
-  /**
-   * The shortest chain of implications from `from` to a member of `targets`,
-   * `[from, …, target]` (`[from]` when `from` is a target), or null when
-   * `from` implies none of them. Ties go to the chain first in code-unit order.
-   */
-  chain(from: string, targets: ReadonlySet<string>): readonly string[] | null;
-}
 
 const NONE_LIST: readonly string[] = Object.freeze([]);
 

@@ -1,5 +1,5 @@
 /** Plain data types shared by the engine, the loader and every surface. */
-import type { Implications } from "./implies.js";
+import type { Implications } from "./implications.js";
 
 /** A rights level. READ and WRITE are independent: WRITE does not imply READ. */
 export type Access = "READ" | "WRITE";
