@@ -31,6 +31,8 @@ describe("treerights where", () => {
       "  except /sites/porto/lines/line-1/scripts",
       "  except /sites/porto/lines/line-3",
       "  except /system",
+      "pattern rules that change this on the paths they match:",
+      "  revoke `drafts/**` below /reports (reports/access.rights)",
       "",
     ].join("\n"));
   });

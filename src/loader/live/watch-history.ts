@@ -1,5 +1,5 @@
 /** The last swaps of a live tree, and the effective changes since any of them (the change feed). */
-import type { GrantCounts, RightsIndex } from "../../engine/index.js";
+import type { RightsIndex } from "../../engine/index.js";
 import type { TimeSlicer } from "../read/tree-fs.js";
 import type { ReloadRecord, RevisionChanges } from "../types.js";
 
