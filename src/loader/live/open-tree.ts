@@ -9,17 +9,15 @@
  */
 import path from "node:path";
 import { LoadError, TreeRightsError } from "../../engine/index.js";
-import type { RightsIndex } from "../../engine/index.js";
 import { HeadCommit } from "../git/git-commit.js";
 import { WorkTreeIndex } from "../git/work-tree-index.js";
 import type { PendingLoad } from "./incremental-reload.js";
 import { IncrementalLoader } from "./incremental-reload.js";
 import { NOWHERE, problem } from "../parse/problems.js";
-import type { OpenOptions, RevisionChanges, TreeEvents, TreeHandle, TreeStatus, WatchStatus } from "../types.js";
+import type { OpenOptions, TreeHandle, TreeStatus, WatchStatus } from "../types.js";
 import { openRefTree } from "./ref-tree.js";
 import { ReloadGate } from "./reload-gate.js";
-import { ServedIndex } from "./served-index.js";
-import { ReloadScheduler } from "./watch-scheduler.js";
+import { LiveHandle } from "./live-handle.js";
 import { WatchSupervisor } from "../watch/watch-supervisor.js";
 import type { WatcherStarter } from "../watch/watch-supervisor.js";
 import type { WatcherFactory } from "../watch/watch-tree.js";
@@ -69,23 +67,20 @@ function messageOf(err: unknown): string {
 }
 
 /** The live handle behind `openTree`. */
-class LiveTree implements TreeHandle {
+class LiveTree extends LiveHandle {
   readonly #root: string;
-  readonly #served = new ServedIndex();
-  readonly #scheduler: ReloadScheduler;
   readonly #watcher: WatchSupervisor | null;
   readonly #loader: IncrementalLoader;
   readonly #gate: ReloadGate;
   readonly #head: HeadCommit;
-  #startError: Error | null = null;
   #closing: Promise<void> | null = null;
 
   constructor(root: string, options: OpenOptions, hooks: OpenHooks, debounceMs: number, git: WorkTreeIndex | null) {
+    super(debounceMs);
     this.#root = root;
     this.#loader = new IncrementalLoader(root, options);
     this.#head = new HeadCommit(root);
-    this.#scheduler = new ReloadScheduler((forced) => this.#load(forced), { debounceMs });
-    const events = this.#served.events;
+    const events = this.served.events;
     const watcher = options.watch === true
       ? new WatchSupervisor(root, {
         ...(options.ignore ? { ignore: options.ignore } : {}),
@@ -93,7 +88,7 @@ class LiveTree implements TreeHandle {
         ...hooks,
       }, {
         change: (change) => {
-          this.#scheduler.notify(this.#gate.look(change));
+          this.scheduler.notify(this.#gate.look(change));
         },
         failed: (error) => {
           // What a failed watcher reported may be incomplete: the next read reads everything.
@@ -103,7 +98,7 @@ class LiveTree implements TreeHandle {
         recovered: () => {
           // Changes while nobody watched are unknown, and the root may be another directory now: read everything.
           this.#gate.lookEverywhere();
-          this.#scheduler.notify();
+          this.scheduler.notify();
         },
       })
       : null;
@@ -113,7 +108,7 @@ class LiveTree implements TreeHandle {
       git,
       ...(watcher === null ? {} : { rootState: () => watcher.rootState(), sync: () => watcher.sync() }),
       wake: (ms) => {
-        this.#scheduler.notify(ms);
+        this.scheduler.notify(ms);
       },
       warn: (message) => {
         events.emit("warning", message);
@@ -122,57 +117,27 @@ class LiveTree implements TreeHandle {
     });
   }
 
-  /** The last good index. */
-  get index(): RightsIndex {
-    return this.#served.index;
+  override get status(): TreeStatus {
+    return this.served.status({ root: this.#root, watch: this.#watcher?.status ?? OFF });
   }
 
-  get status(): TreeStatus {
-    return this.#served.status({ root: this.#root, watch: this.#watcher?.status ?? OFF });
-  }
-
-  changesSince(revision: string): RevisionChanges | null {
-    return this.#served.changesSince(revision);
-  }
-
-  on<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#served.events.on(event, listener);
-    return this;
-  }
-
-  off<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#served.events.off(event, listener);
-    return this;
-  }
-
-  reload(): Promise<void> {
-    return this.#scheduler.now();
-  }
-
-  close(): Promise<void> {
+  override close(): Promise<void> {
     // The scheduler waits for a running reload, which sees `#closing` and neither swaps nor emits.
-    this.#served.events.silence();
-    this.#closing ??= Promise.all([this.#scheduler.close(), this.#watcher?.close()]).then(() => {
+    this.served.events.silence();
+    this.#closing ??= Promise.all([this.scheduler.close(), this.#watcher?.close()]).then(() => {
       this.#gate.dispose();
     });
     return this.#closing;
   }
 
   /** Watches (when asked), then loads: the watcher comes first so no change after the load is missed. */
-  async start(): Promise<void> {
-    try {
-      await this.#watcher?.start();
-      // The initial load goes through the scheduler so it never overlaps a reload a change asked for.
-      await this.#scheduler.now();
-    } finally {
-      if (this.#served.current === null) await this.close();
-    }
-    if (this.#served.current === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
+  start(): Promise<void> {
+    return this.open(async () => this.#watcher?.start());
   }
 
   /** One reload: ask the gate, read, ask the gate again, then swap or reject. */
-  async #load(forced: boolean): Promise<void> {
-    const initial = this.#served.current === null;
+  protected async load(forced: boolean): Promise<void> {
+    const initial = this.served.current === null;
     // What the watch thread has seen but not yet reported belongs in this reload (the rest of a burst, say).
     if (!initial) await this.#watcher?.sync();
     const opening = await this.#gate.open(forced || initial, initial);
@@ -189,8 +154,8 @@ class LiveTree implements TreeHandle {
     try {
       outcome = await this.#loader.load(batch);
     } catch (err) {
-      if (initial) this.#startError = err instanceof Error ? err : new Error(messageOf(err));
-      else if (!this.#isClosing()) this.#served.reject("", [problem("unreadable", "", NOWHERE, `cannot load the tree: ${messageOf(err)}`)]);
+      if (initial) this.startError = err instanceof Error ? err : new Error(messageOf(err));
+      else if (!this.#isClosing()) this.served.reject("", [problem("unreadable", "", NOWHERE, `cannot load the tree: ${messageOf(err)}`)]);
       return;
     }
     const closing = await this.#gate.close(opening.pass);
@@ -198,13 +163,13 @@ class LiveTree implements TreeHandle {
     const durationMs = performance.now() - started;
     if (this.#isClosing() || closing.kind !== "accept") return;
     if (!outcome.ok) {
-      if (initial) this.#startError = new LoadError(outcome.problems);
-      else this.#served.reject(outcome.revision, outcome.problems);
+      if (initial) this.startError = new LoadError(outcome.problems);
+      else this.served.reject(outcome.revision, outcome.problems);
       return;
     }
     outcome.accept();
-    if (this.#served.current === outcome.index) this.#served.unchanged(head);
-    else this.#served.swap(outcome, head, durationMs);
+    if (this.served.current === outcome.index) this.served.unchanged(head);
+    else this.served.swap(outcome, head, durationMs);
   }
 
   // A method, not a field read: TypeScript would keep the narrowing of `#closing` across an `await`.

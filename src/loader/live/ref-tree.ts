@@ -6,18 +6,16 @@
  * whose tree has errors is rejected and the last good index keeps answering.
  */
 import { LoadError, TreeRightsError } from "../../engine/index.js";
-import type { RightsIndex } from "../../engine/index.js";
 import { RefSource } from "../git/ref-source.js";
 import { RefWatch, REF_POLL_MS } from "../git/ref-watch.js";
 import { NOWHERE, problem } from "../parse/problems.js";
 import { ignoreMatcher } from "../read/ignore.js";
 import type {
-  OpenOptions, RevisionChanges, TreeEvents, TreeHandle, TreeSource, TreeStatus, WatchStatus,
+  OpenOptions, TreeHandle, TreeSource, TreeStatus, WatchStatus,
 } from "../types.js";
 import type { RefLoad } from "./ref-loader.js";
 import { RefLoader } from "./ref-loader.js";
-import { ServedIndex } from "./served-index.js";
-import { ReloadScheduler } from "./watch-scheduler.js";
+import { LiveHandle } from "./live-handle.js";
 
 /** Quiet time after git last touched its directory before the ref is looked at, in ms: a commit writes several files. */
 export const REF_DEBOUNCE_MS = 10;
@@ -56,15 +54,12 @@ function messageOf(err: unknown): string {
 }
 
 /** The live handle behind `openTree(dir, { ref })`. */
-class RefTree implements TreeHandle {
+class RefTree extends LiveHandle {
   readonly #source: RefSource;
-  readonly #served = new ServedIndex();
-  readonly #scheduler: ReloadScheduler;
   readonly #watch: RefWatch | null;
   readonly #loader: RefLoader;
   /** The commit last looked at, loaded or rejected: the next load starts only when the ref names another. */
   #seen: string | null = null;
-  #startError: Error | null = null;
   /** Why the ref cannot be followed now; cleared when it resolves again. */
   #refError: string | null = null;
   #closing: Promise<void> | null = null;
@@ -72,71 +67,45 @@ class RefTree implements TreeHandle {
   #poll: NodeJS.Timeout | null = null;
 
   constructor(source: RefSource, options: OpenOptions, hooks: RefHooks, debounceMs: number) {
+    super(debounceMs);
     this.#source = source;
     this.#loader = new RefLoader(source, options);
-    this.#scheduler = new ReloadScheduler((forced) => this.#load(forced), { debounceMs });
-    const look = (): void => { this.#scheduler.notify(); };
-    this.#watch = hooks.noWatch === true ? null : new RefWatch(source.gitDir, source.commonDir, { look, failed: (error) => { this.#served.events.emit("watch-error", error); } }, hooks.pollMs ?? REF_POLL_MS);
+    const look = (): void => { this.scheduler.notify(); };
+    this.#watch = hooks.noWatch === true ? null : new RefWatch(source.gitDir, source.commonDir, { look, failed: (error) => { this.served.events.emit("watch-error", error); } }, hooks.pollMs ?? REF_POLL_MS);
     // Without file watches the poll is all there is; with them it is the safety net.
     if (this.#watch === null) this.#poll = setInterval(look, hooks.pollMs ?? REF_POLL_MS).unref();
   }
 
-  /** The last good index. */
-  get index(): RightsIndex {
-    return this.#served.index;
-  }
-
-  get status(): TreeStatus {
+  override get status(): TreeStatus {
     const watch: WatchStatus = this.#watch?.error == null
       ? { state: "watching" }
       : { state: "watching", error: this.#watch.error.message };
     const source: TreeSource = {
       mode: "ref", ref: this.#source.ref, path: this.#source.prefix, ...(this.#refError === null ? {} : { error: this.#refError }),
     };
-    return this.#served.status({ root: this.#source.root, watch: Object.freeze(watch), source: Object.freeze(source) });
-  }
-
-  changesSince(revision: string): RevisionChanges | null {
-    return this.#served.changesSince(revision);
-  }
-
-  on<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#served.events.on(event, listener);
-    return this;
-  }
-
-  off<E extends keyof TreeEvents>(event: E, listener: (...args: TreeEvents[E]) => void): this {
-    this.#served.events.off(event, listener);
-    return this;
+    return this.served.status({ root: this.#source.root, watch: Object.freeze(watch), source: Object.freeze(source) });
   }
 
   /** Resolves the ref again now and loads its commit if it moved. */
-  reload(): Promise<void> {
-    return this.#scheduler.now();
-  }
-
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.#watch?.close();
     if (this.#poll !== null) clearInterval(this.#poll);
     // The scheduler waits for a running load, which sees `#closing` and neither swaps nor emits.
-    this.#served.events.silence();
-    this.#closing ??= this.#scheduler.close();
+    this.served.events.silence();
+    this.#closing ??= this.scheduler.close();
     return this.#closing;
   }
 
   /** Watches, then loads: the watch comes first so no move after the load is missed. */
-  async start(): Promise<void> {
-    try {
+  start(): Promise<void> {
+    return this.open(() => {
       this.#watch?.start();
-      await this.#scheduler.now();
-    } finally {
-      if (this.#served.current === null) await this.close();
-    }
-    if (this.#served.current === null) throw this.#startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
+      return Promise.resolve();
+    });
   }
 
-  async #load(forced: boolean): Promise<void> {
-    const initial = this.#served.current === null;
+  protected async load(forced: boolean): Promise<void> {
+    const initial = this.served.current === null;
     let commit: string | null;
     try {
       commit = await this.#source.resolve();
@@ -157,23 +126,23 @@ class RefTree implements TreeHandle {
     try {
       outcome = await this.#loader.load(commit);
     } catch (err) {
-      if (initial) this.#startError = err instanceof Error ? err : new Error(messageOf(err));
+      if (initial) this.startError = err instanceof Error ? err : new Error(messageOf(err));
       else if (this.#closing === null) {
         // Look again at the next notice: the commit was not read.
         this.#seen = null;
-        this.#served.reject("", [problem("unreadable", "", NOWHERE, `cannot read commit \`${commit}\`: ${messageOf(err)}`)], commit);
+        this.served.reject("", [problem("unreadable", "", NOWHERE, `cannot read commit \`${commit}\`: ${messageOf(err)}`)], commit);
       }
       return;
     }
     const durationMs = performance.now() - started;
     if (this.#isClosing()) return;
     if (!outcome.ok) {
-      if (initial) this.#startError = new LoadError(outcome.problems);
-      else this.#served.reject(outcome.revision, outcome.problems, commit);
+      if (initial) this.startError = new LoadError(outcome.problems);
+      else this.served.reject(outcome.revision, outcome.problems, commit);
       return;
     }
-    if (this.#served.current === outcome.index) this.#served.unchanged(commit);
-    else this.#served.swap(outcome, commit, durationMs);
+    if (this.served.current === outcome.index) this.served.unchanged(commit);
+    else this.served.swap(outcome, commit, durationMs);
   }
 
   // A method, not a field read: TypeScript would keep the narrowing of `#closing` across an `await`.
@@ -184,11 +153,11 @@ class RefTree implements TreeHandle {
   /** The ref could not be resolved: at startup the error; later reported once per cause, the last index answering. */
   #fail(initial: boolean, error: Error): void {
     if (initial) {
-      this.#startError = error;
+      this.startError = error;
       return;
     }
     if (this.#refError === error.message) return;
     this.#refError = error.message;
-    this.#served.events.emit("watch-error", error);
+    this.served.events.emit("watch-error", error);
   }
 }
