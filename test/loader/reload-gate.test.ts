@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { openTreeWith } from "../../src/loader/live/open-tree.js";
+import { ReloadGate, RETRY_MS } from "../../src/loader/live/reload-gate.js";
 import type { TreeHandle } from "../../src/loader/types.js";
 import type { TreeChange, TreeWatchListener } from "../../src/loader/watch/watch-tree.js";
 import { applyEdit, editArb, expectSameAnswers, fullLoad, START } from "./incremental-edits.js";
@@ -281,3 +282,34 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   }
   return out;
 }
+
+describe("ReloadGate on its own", () => {
+  function gate(rootState: () => Promise<"same" | "missing" | "replaced" | "unwatched">): { gate: ReloadGate; wakes: (number | undefined)[] } {
+    const wakes: (number | undefined)[] = [];
+    return {
+      gate: new ReloadGate({ root: "/nowhere", git: null, rootState, wake: (ms) => wakes.push(ms), warn: () => undefined }),
+      wakes,
+    };
+  }
+
+  it("lets only forced reads through while nothing watches the tree (a failed watcher not yet recovered)", async () => {
+    const { gate: g } = gate(() => Promise.resolve("unwatched"));
+    g.look({ kind: "file", path: "a/access.rights", removed: false });
+    expect(await g.open(false)).toEqual({ kind: "root", state: "unwatched" });
+    const forced = await g.open(true);
+    expect(forced.kind).toBe("read");
+    g.dispose();
+  });
+
+  it("puts back the work of a read that failed and asks for another pass later", async () => {
+    const { gate: g, wakes } = gate(() => Promise.resolve("same"));
+    g.look({ kind: "dir", path: "n", removed: false });
+    const first = await g.open(false);
+    if (first.kind !== "read") throw new Error(`expected a read, got ${first.kind}`);
+    g.abandon(first.pass);
+    expect(wakes).toEqual([RETRY_MS]);
+    const again = await g.open(false);
+    expect(again.kind === "read" ? again.pass.work : null).toEqual(first.pass.work);
+    g.dispose();
+  });
+});

@@ -32,7 +32,6 @@ export class WorkTreeIndex {
   readonly #root: string;
   readonly #index: string;
   readonly #lock: string;
-  #heldSince: number | null = null;
 
   private constructor(root: string, gitDir: string) {
     this.#root = root;
@@ -47,18 +46,15 @@ export class WorkTreeIndex {
   }
 
   /**
-   * Busy while the lock exists (for at most `GIT_LOCK_MAX_HOLD_MS`: an older
-   * lock is taken as left by a crashed git); otherwise the index file's
-   * identity, size and times, which change with every write of the index.
+   * Busy while the lock exists and is younger than `GIT_LOCK_MAX_HOLD_MS`
+   * (by its own modification time: an older lock is taken as left by a
+   * crashed git); otherwise the index file's identity, size and times, which
+   * change with every write of the index.
    */
   async state(now = Date.now()): Promise<IndexState> {
     const lock = await stat(this.#lock).catch(() => null);
-    if (lock !== null) {
-      this.#heldSince ??= now;
-      if (now - this.#heldSince < GIT_LOCK_MAX_HOLD_MS) return { busy: true };
-    } else {
-      this.#heldSince = null;
-    }
+    // Within the bound either side of now: a lock dated a little ahead of the clock is git at work too.
+    if (lock !== null && Math.abs(now - lock.mtimeMs) < GIT_LOCK_MAX_HOLD_MS) return { busy: true };
     const index = await stat(this.#index).catch(() => null);
     return { busy: false, stamp: index === null ? "-" : `${index.ino}:${index.size}:${index.mtimeMs}:${index.ctimeMs}` };
   }

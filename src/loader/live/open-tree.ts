@@ -124,7 +124,7 @@ class LiveTree extends LiveHandle {
   override close(): Promise<void> {
     // The scheduler waits for a running reload, which sees `#closing` and neither swaps nor emits.
     this.served.events.silence();
-    this.#closing ??= Promise.all([this.scheduler.close(), this.#watcher?.close()]).then(() => {
+    this.#closing ??= Promise.all([this.scheduler.close(), this.#watcher?.close()]).then(() => undefined).finally(() => {
       this.#gate.dispose();
     });
     return this.#closing;
@@ -155,7 +155,11 @@ class LiveTree extends LiveHandle {
       outcome = await this.#loader.load(batch);
     } catch (err) {
       if (initial) this.startError = err instanceof Error ? err : new Error(messageOf(err));
-      else if (!this.#isClosing()) this.served.reject("", [problem("unreadable", "", NOWHERE, `cannot load the tree: ${messageOf(err)}`)]);
+      else if (!this.#isClosing()) {
+        this.served.reject("", [problem("unreadable", "", NOWHERE, `cannot load the tree: ${messageOf(err)}`)]);
+        // What this read was to look at is still to be looked at.
+        this.#gate.abandon(opening.pass);
+      }
       return;
     }
     const closing = await this.#gate.close(opening.pass);

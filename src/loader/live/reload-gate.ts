@@ -41,6 +41,9 @@ import { PendingChanges } from "./watch-changes.js";
 /** Longest a read keeps being retried because files git wrote read otherwise than git recorded them, in ms. */
 export const AGREE_MAX_MS = 2_000;
 
+/** How long after a read that failed the same work is read again, in ms. */
+export const RETRY_MS = 1_000;
+
 /** Longest reads keep being refused because changes kept coming during them, in ms. */
 export const QUIET_MAX_MS = 1_000;
 
@@ -135,7 +138,10 @@ export class ReloadGate {
   async open(forced: boolean, initial = false): Promise<GateOpening> {
     // The first read reports a missing root as the load's problem; a forced one reads what the root path names now.
     const root = initial ? undefined : await this.#context.rootState?.();
-    if (root === "missing" || (root === "replaced" && !forced)) return { kind: "root", state: root };
+    if (root === "missing" || (root !== undefined && root !== "same" && !forced)) {
+      this.#giveUpTimers();
+      return { kind: "root", state: root };
+    }
     if (!forced) {
       const hold = this.#pending.holdMs();
       if (hold > 0) return this.#wait(hold);
@@ -145,6 +151,7 @@ export class ReloadGate {
     if (index !== null) {
       const state = await index.state();
       if (state.busy) {
+        this.#giveUpTimers();
         if (!forced) return this.#wait();
       } else {
         git = await this.#view(index, state.stamp);
@@ -165,7 +172,7 @@ export class ReloadGate {
   /** After a read: whether it may be served. */
   async close(pass: GatePass): Promise<GateClosing> {
     const root = pass.forced ? undefined : await this.#context.rootState?.();
-    if (root === "missing" || root === "replaced") {
+    if (root !== undefined && root !== "same") {
       this.#putBack(pass);
       return { kind: "root", state: root };
     }
@@ -179,6 +186,16 @@ export class ReloadGate {
     this.#busySince = null;
     this.#relook(pass.appeared);
     return { kind: "accept" };
+  }
+
+  /**
+   * A read that failed (the loader threw): its work goes back, and another
+   * pass is asked for after `RETRY_MS`, so nothing the watcher reported is
+   * dropped and a failing disk is not read in a tight loop.
+   */
+  abandon(pass: GatePass): void {
+    this.#putBack(pass);
+    this.#wait(RETRY_MS);
   }
 
   /** Stops the look-again timers; idempotent. */
@@ -217,7 +234,11 @@ export class ReloadGate {
     const index = this.#context.git;
     if (index === null || pass.git === null) return true;
     const state = await index.state();
-    if (state.busy || state.stamp !== pass.git.stamp) return false;
+    if (state.busy || state.stamp !== pass.git.stamp) {
+      // Git wrote again: whatever disagreed before is another checkout's.
+      this.#disagreeingSince = null;
+      return false;
+    }
     const { entries, changed } = pass.git;
     if (entries === null || changed.length === 0) return true;
     const differing = await this.#differing(changed, entries);
@@ -240,6 +261,12 @@ export class ReloadGate {
       return bytes !== null && blobId(bytes, oid) === oid;
     }));
     return changed.filter((_, i) => checks[i] !== true);
+  }
+
+  /** An episode of refusals is over (the root is gone, git is at work): the next one starts its bounds anew. */
+  #giveUpTimers(): void {
+    this.#busySince = null;
+    this.#disagreeingSince = null;
   }
 
   #putBack(pass: GatePass): void {

@@ -19,8 +19,12 @@ export const RECOVERY_POLL_MS = 500;
  */
 export const ROOT_CHECK_MS = 500;
 
-/** What the root path names, against the directory being watched. */
-export type RootState = "same" | "missing" | "replaced";
+/**
+ * What the root path names, against the directory being watched: the same
+ * directory, nothing, another directory, or unknown because nothing is
+ * being watched (a failed watcher not yet recovered).
+ */
+export type RootState = "same" | "missing" | "replaced" | "unwatched";
 
 /** Starts a watcher in place of chokidar's (the test seam that reports changes in any order). */
 export type WatcherStarter = (root: string, listener: TreeWatchListener) => Promise<TreeWatcher>;
@@ -102,8 +106,9 @@ export class WatchSupervisor {
   async rootState(): Promise<RootState> {
     const identity = this.#identity;
     const now = await identityOf(this.#root);
-    const state: RootState = now === null ? "missing" : identity === null || now === identity ? "same" : "replaced";
-    if (state !== "same" && identity !== null && identity === this.#identity) this.#rootLost(state);
+    // Without a watcher nothing says when the tree is quiet: only forced reads go ahead until recovery.
+    const state: RootState = now === null ? "missing" : identity === null ? "unwatched" : now === identity ? "same" : "replaced";
+    if ((state === "missing" || state === "replaced") && identity !== null && identity === this.#identity) this.#rootLost(state);
     return state;
   }
 
@@ -148,7 +153,7 @@ export class WatchSupervisor {
     return true;
   }
 
-  #rootLost(state: Exclude<RootState, "same">): void {
+  #rootLost(state: "missing" | "replaced"): void {
     const why = state === "missing" ? "was removed" : "now names another directory (renamed or replaced)";
     this.#fail(this.#generation, new Error(`root directory \`${this.#root}\` ${why}`));
   }
