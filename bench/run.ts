@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   printResults(results);
   console.log(`load average at start ${results.machine.loadAvg.join(" ")}, at end ${results.loadAvgAtEnd.join(" ")} (${results.machine.cpus} CPUs)`);
   const targets = evaluateTargets(results);
-  table("Targets (issue 2)", ["target", "wanted", "measured", "verdict"], targets.map(verdictRow));
+  table("Targets (issues 2 and 3)", ["target", "wanted", "measured", "verdict"], targets.map(verdictRow));
   const out = join(dirname(fileURLToPath(import.meta.url)), ".out");
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, "results.json"), `${JSON.stringify({ ...results, targets }, null, 2)}\n`);

@@ -1,4 +1,4 @@
-/** The performance targets of issue 2, judged against a run's results. */
+/** The performance targets of issue 2 (and issue 3's ratios to the plain reference), judged against a run's results. */
 import type { TargetResult } from "./report.js";
 import type { Results } from "./run.js";
 import { fmt, mib } from "./stats.js";
@@ -17,6 +17,20 @@ export function evaluateTargets(r: Results): TargetResult[] {
       target: `>= ${fmt(wanted)}`,
       measured: e === undefined ? "-" : `${fmt(e.treerights.checksPerSec.median)} (per CPU-s ${fmt(e.treerights.checksPerCpuSec.median)})`,
       pass: e === undefined ? null : e.treerights.checksPerSec.median >= wanted,
+      ...(e === undefined ? { note: notRun("engine") } : {}),
+    });
+  }
+
+  // Issue 3: the engine against the plain reference, measured side by side in the same rounds.
+  for (const [dirs, wanted] of [[10_000, 1.5], [100_000, 2]] as const) {
+    const e = engine(dirs);
+    const ratio = e === undefined ? null : e.treerights.checksPerSec.median / e.reference.checksPerSec.median;
+    targets.push({
+      name: `checks/s over the plain reference at ${fmt(dirs)} dirs`,
+      target: `>= ${fmt(wanted, 1)}x`,
+      measured: e === undefined || ratio === null ? "-"
+        : `${fmt(ratio, 2)}x (per CPU-s ${fmt(e.treerights.checksPerCpuSec.median / e.reference.checksPerCpuSec.median, 2)}x)`,
+      pass: ratio === null ? null : ratio >= wanted,
       ...(e === undefined ? { note: notRun("engine") } : {}),
     });
   }
