@@ -170,7 +170,12 @@ export class CompiledIndex implements RightsIndex {
       // SPEC 1.5: the groups `group` implies decide too.
       if (!allowed && expansions !== null) {
         const implied = expansions.get(group);
-        if (implied !== undefined) allowed = set !== null ? implied.names.some((g) => set.has(g)) : implied.ids.some((id) => transferHasId(transfer, root, id));
+        // Plain loops: a closure per call would cost every caller holding an implying group an allocation.
+        if (implied !== undefined && set !== null) {
+          for (const name of implied.names) if (set.has(name)) allowed = true;
+        } else if (implied !== undefined) {
+          for (const id of implied.ids) if (transferHasId(transfer, root, id)) allowed = true;
+        }
       }
     }
     return allowed;
