@@ -5,7 +5,7 @@
  */
 import { TreeRightsError } from "../../engine/index.js";
 import type { RightsIndex } from "../../engine/index.js";
-import type { RevisionChanges, TreeEvents, TreeHandle, TreeStatus } from "../types.js";
+import type { OpenOptions, RevisionChanges, TreeEvents, TreeHandle, TreeStatus } from "../types.js";
 import { ServedIndex } from "./served-index.js";
 import { ReloadScheduler } from "./watch-scheduler.js";
 
@@ -66,4 +66,18 @@ export abstract class LiveHandle implements TreeHandle {
     }
     if (this.served.current === null) throw this.startError ?? new TreeRightsError("not_ready", "the rights tree was closed before it loaded");
   }
+}
+
+/** The quiet time `options` asks for, or `fallback`; throws `invalid_option` for anything but a non-negative number of ms. */
+export function debounceOf(options: OpenOptions, fallback: number): number {
+  const debounceMs = options.debounceMs ?? fallback;
+  if (!Number.isFinite(debounceMs) || debounceMs < 0) {
+    throw new TreeRightsError("invalid_option", `\`debounceMs\` must be a non-negative number of milliseconds, got \`${String(debounceMs)}\``);
+  }
+  return debounceMs;
+}
+
+/** An error's message, or what was thrown as text. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -8,7 +8,7 @@
  * configuration changes read the whole tree.
  */
 import path from "node:path";
-import { LoadError, TreeRightsError } from "../../engine/index.js";
+import { LoadError } from "../../engine/index.js";
 import { HeadCommit } from "../git/git-commit.js";
 import { WorkTreeIndex } from "../git/work-tree-index.js";
 import type { PendingLoad } from "./incremental-reload.js";
@@ -17,7 +17,7 @@ import { NOWHERE, problem } from "../parse/problems.js";
 import type { OpenOptions, TreeHandle, TreeStatus, WatchStatus } from "../types.js";
 import { openRefTree } from "./ref-tree.js";
 import { ReloadGate } from "./reload-gate.js";
-import { LiveHandle } from "./live-handle.js";
+import { debounceOf, LiveHandle, messageOf } from "./live-handle.js";
 import { WatchSupervisor } from "../watch/watch-supervisor.js";
 import type { WatcherStarter } from "../watch/watch-supervisor.js";
 import type { WatcherFactory } from "../watch/watch-tree.js";
@@ -50,20 +50,13 @@ export function openTree(dir: string, options: OpenOptions = {}): Promise<TreeHa
 
 /** `openTree` with test seams. */
 export async function openTreeWith(dir: string, options: OpenOptions, hooks: OpenHooks): Promise<TreeHandle> {
-  const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
-  if (!Number.isFinite(debounceMs) || debounceMs < 0) {
-    throw new TreeRightsError("invalid_option", `\`debounceMs\` must be a non-negative number of milliseconds, got \`${String(debounceMs)}\``);
-  }
+  const debounceMs = debounceOf(options, DEFAULT_DEBOUNCE_MS);
   const root = path.resolve(dir);
   // Git's index tells the reload gate when git is rewriting the tree and which rights files it wrote.
   const git = options.watch === true ? await WorkTreeIndex.locate(root) : null;
   const tree = new LiveTree(root, options, hooks, debounceMs, git);
   await tree.start();
   return tree;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The live handle behind `openTree`. */

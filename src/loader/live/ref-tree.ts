@@ -15,7 +15,7 @@ import type {
 } from "../types.js";
 import type { RefLoad } from "./ref-loader.js";
 import { RefLoader } from "./ref-loader.js";
-import { LiveHandle } from "./live-handle.js";
+import { debounceOf, LiveHandle, messageOf } from "./live-handle.js";
 
 /** Quiet time after git last touched its directory before the ref is looked at, in ms: a commit writes several files. */
 export const REF_DEBOUNCE_MS = 10;
@@ -38,19 +38,12 @@ export async function openRefTree(dir: string, options: OpenOptions, hooks: RefH
   if (options.watch === false) {
     throw new TreeRightsError("invalid_option", "a ref is followed as it moves and cannot be combined with `watch: false` (`--no-watch`); name a commit to serve a fixed tree");
   }
-  const debounceMs = options.debounceMs ?? REF_DEBOUNCE_MS;
-  if (!Number.isFinite(debounceMs) || debounceMs < 0) {
-    throw new TreeRightsError("invalid_option", `\`debounceMs\` must be a non-negative number of milliseconds, got \`${String(debounceMs)}\``);
-  }
+  const debounceMs = debounceOf(options, REF_DEBOUNCE_MS);
   ignoreMatcher(options.ignore); // throws `invalid_option` before git runs
   const { source } = await RefSource.open(dir, options.ref ?? "HEAD");
   const tree = new RefTree(source, options, hooks, debounceMs);
   await tree.start();
   return tree;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The live handle behind `openTree(dir, { ref })`. */
