@@ -182,8 +182,7 @@ export class ReloadGate {
       return { kind: "again" };
     }
     if (pass.git !== null) this.#git = { stamp: pass.git.stamp, entries: pass.git.entries };
-    this.#disagreeingSince = null;
-    this.#busySince = null;
+    this.#giveUpTimers();
     this.#relook(pass.appeared);
     return { kind: "accept" };
   }
@@ -263,7 +262,7 @@ export class ReloadGate {
     return changed.filter((_, i) => checks[i] !== true);
   }
 
-  /** An episode of refusals is over (the root is gone, git is at work): the next one starts its bounds anew. */
+  /** An episode of refusals is over (a read accepted, the root gone, git at work): the next one starts its bounds anew. */
   #giveUpTimers(): void {
     this.#busySince = null;
     this.#disagreeingSince = null;
