@@ -1,6 +1,7 @@
 /** `compile`: parsed rights files in, an immutable `RightsIndex` out. */
 import { TreeRightsError } from "./errors.js";
 import { implications } from "./implies.js";
+import { isGroupName } from "./rights-file-check.js";
 import { formatPath } from "./path.js";
 import { CompiledIndex } from "./rights-index.js";
 import type { CheckedFile } from "./rights-file-check.js";
@@ -28,6 +29,12 @@ export interface CompileOptions {
    * is the loader's to reject.
    */
   readonly implies?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Sets of groups no one identity may hold together (`exclusive` of
+   * `treerights.yaml`), kept on the index for servers that know who is
+   * asking (see `exclusiveHeld`); compiling does not check them.
+   */
+  readonly exclusive?: readonly (readonly string[])[];
 }
 
 /**
@@ -59,5 +66,12 @@ export function* compileSteps(files: Iterable<RightsFile>, options: CompileOptio
   }
   const trie = yield* buildTrie(byDir, options.matcher);
   const revision = options.revision ?? revisionOf(sortedFiles(byDir.values()).map((e) => e.file));
-  return new CompiledIndex(trie, revision, byDir.size, options.matcher, implied);
+  return new CompiledIndex(trie, revision, byDir.size, options.matcher, implied, frozenSets(options.exclusive ?? []));
+}
+
+function frozenSets(sets: readonly (readonly string[])[]): readonly (readonly string[])[] {
+  if (!Array.isArray(sets) || !sets.every((set) => Array.isArray(set) && set.every(isGroupName))) {
+    throw new TreeRightsError("invalid_option", "`exclusive` must be a list of lists of group names");
+  }
+  return Object.freeze(sets.map((set) => Object.freeze([...set])));
 }

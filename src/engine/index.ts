@@ -10,6 +10,7 @@ export { runSteps } from "./steps.js";
 export { samePatterns } from "./update.js";
 export { namedGroups, namedGroupsSteps, unnamedGroups, groupsNamedIn } from "./named-groups.js";
 export { whereAmong } from "./where-among.js";
+export { exclusiveHeld } from "./exclusive-held.js";
 
 // Groups that imply groups (SPEC 1.5)
 export { implications, impliesCycles, NO_IMPLICATIONS, IMPLIES_FILE } from "./implies.js";

@@ -31,6 +31,7 @@ export class CompiledIndex implements RightsIndex {
   readonly revision: string;
   readonly fileCount: number;
   readonly implications: Implications;
+  readonly exclusive: readonly (readonly string[])[];
   readonly #trie: Trie;
   readonly #root: TrieNode;
   readonly #matcher: GlobMatcher | undefined;
@@ -44,13 +45,14 @@ export class CompiledIndex implements RightsIndex {
   readonly #expansions: ReadonlyMap<string, Expansion> | null;
 
   /** `trie` holds the index's files, `fileCount` of them, each at its directory's node: it is the map of files too. */
-  constructor(trie: Trie, revision: string, fileCount: number, matcher: GlobMatcher | undefined, implications: Implications) {
+  constructor(trie: Trie, revision: string, fileCount: number, matcher: GlobMatcher | undefined, implications: Implications, exclusive: readonly (readonly string[])[]) {
     this.#trie = trie;
     this.#root = trie.root;
     this.#matcher = matcher;
     this.fileCount = fileCount;
     this.revision = revision;
     this.implications = implications;
+    this.exclusive = exclusive;
     this.#expansions = implications.empty ? null : expansions(implications, trie);
     Object.freeze(this);
   }
@@ -82,7 +84,7 @@ export class CompiledIndex implements RightsIndex {
     const next = yield* applyChanges({ trie: this.#trie, fileCount: this.fileCount }, changes, this.#matcher);
     // The default revision hashes every file: a caller that reloads often gives its own (the loader does).
     const revision = options.revision ?? revisionOf((yield* sortedFilesSteps(yield* filesBelow(next.trie.root, []))).map((e) => e.file));
-    return new CompiledIndex(next.trie, revision, next.fileCount, this.#matcher, this.implications);
+    return new CompiledIndex(next.trie, revision, next.fileCount, this.#matcher, this.implications, this.exclusive);
   }
 
   changesSince(previous: RightsIndex): EffectiveChange[] {

@@ -182,6 +182,8 @@ export interface RightsIndex {
   visitFilesSteps(visit: (file: RightsFile) => void): Generator<void, void, void>;
   /** Which groups imply which (SPEC 1.5), closed under transitivity; kept by `update`. */
   readonly implications: Implications;
+  /** Sets of groups one identity may not hold together (`exclusive` of `treerights.yaml`), as given to `compile`; kept by `update`. */
+  readonly exclusive: readonly (readonly string[])[];
   /** True iff one of `groups` holds `access` on `path`. Throws `PathError` on an invalid path. */
   check(groups: readonly string[], access: Access, path: string): boolean;
   /**

@@ -19,6 +19,16 @@ export const API_ERROR_CODES = Object.freeze({
   revision_gone: "`GET /v1/changes` was asked for changes since a revision that is too old or was never served",
   not_ready: "no rights index is serving (starting or shutting down)",
   metrics_unavailable: "the metrics of every cluster worker could not be gathered in time",
+  credential_required: "the route needs a credential and the request carried none (401)",
+  credential_invalid: "a credential was presented but no realm verified it: malformed, unknown, a bad signature, a wrong issuer or audience (401)",
+  credential_expired: "the token or API key is past its expiry (401)",
+  credential_revoked: "the API key was revoked, or a token issued for it no longer stands (401)",
+  credential_disabled: "the user is disabled in the users file (401)",
+  credentials_unavailable: "the realm that would verify the credential cannot now: its file does not load, or its keys are too stale (401)",
+  too_many_failures: "too many failed password checks for this user or address; retry after `Retry-After` seconds (429)",
+  forbidden: "the caller is authenticated but holds none of the groups or scopes this route family needs (403)",
+  exclusive_groups: "the caller holds two groups that `treerights.yaml` declares exclusive, after `implies` (403)",
+  tokens_not_configured: "`POST /v1/token` needs `tokens` in the server config (404)",
   internal_error: "an unexpected server fault; details are in the server log",
 } as const);
 

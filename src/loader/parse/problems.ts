@@ -48,6 +48,9 @@ export const PROBLEM_CODES = Object.freeze({
   exclusive_write: { severity: "error", meaning: "two groups declared mutually exclusive in `treerights.yaml` both hold WRITE on a path; rejects a load" },
   implies_cycle: { severity: "error", meaning: "groups of `implies` in `treerights.yaml` imply each other in a cycle" },
   implies_exclusive: { severity: "error", meaning: "a group of `implies` in `treerights.yaml` implies two groups of one `exclusive` set (or one, being in the set itself)" },
+  schema_violation: { severity: "error", meaning: "a server config, keys file or users file breaks its schema (a missing or unknown key, a value of the wrong type or out of range)" },
+  file_unreadable: { severity: "error", meaning: "a server config, keys file, users file or a file one names cannot be read, or is not valid UTF-8" },
+  invalid_secret: { severity: "error", meaning: "a signing key or other secret the server config names is missing, empty, or not the kind of key asked for" },
 } as const satisfies Record<string, CodeInfo>);
 
 /** A code from the registry. */

@@ -56,7 +56,11 @@ function* compileTreeSteps(snapshot: TreeSnapshot): Steps<CompiledTree> {
   let compiled: RightsIndex;
   try {
     const implies = snapshot.config?.implies;
-    compiled = yield* compileSteps(snapshot.files, { revision: snapshot.revision, matcher: globMatcher, ...(implies === undefined ? {} : { implies }) });
+    const exclusive = snapshot.config?.exclusive;
+    compiled = yield* compileSteps(snapshot.files, {
+      revision: snapshot.revision, matcher: globMatcher,
+      ...(implies === undefined ? {} : { implies }), ...(exclusive === undefined ? {} : { exclusive }),
+    });
   } catch (err) {
     if (!(err instanceof TreeRightsError)) throw err;
     const failed = problem("invalid_rights", "", NOWHERE, err.message);

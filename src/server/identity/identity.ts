@@ -5,7 +5,7 @@
  * implements.
  */
 
-/** Why a credential was refused: the stable code of a 401 (or 429) body. */
+/** Why a credential was refused: the stable code of a 401 (or 429) body; each is in `API_ERROR_CODES` with its meaning. */
 export type AuthCode =
   | "credential_required"
   | "credential_invalid"
@@ -14,17 +14,6 @@ export type AuthCode =
   | "credential_disabled"
   | "credentials_unavailable"
   | "too_many_failures";
-
-/** Every refusal code with a one-line meaning (the registry docs/errors.md lists). */
-export const AUTH_CODES: Readonly<Record<AuthCode, string>> = Object.freeze({
-  credential_required: "the route needs a credential and the request carried none",
-  credential_invalid: "a credential was presented but no realm verified it (malformed, unknown, bad signature, wrong issuer or audience, ...)",
-  credential_expired: "the credential (token or API key) is past its expiry",
-  credential_revoked: "the API key was revoked, or a token issued for it no longer stands",
-  credential_disabled: "the user is disabled in the users file",
-  credentials_unavailable: "the realm that would verify the credential cannot now (its file does not load, its keys are too stale)",
-  too_many_failures: "too many failed password checks for this user or address; retry after `Retry-After` seconds",
-});
 
 /** Where an identity came from, so that a token issued for it can be checked again later. */
 export type IdentitySource =

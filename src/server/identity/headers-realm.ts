@@ -1,0 +1,61 @@
+/**
+ * The trusted-headers realm (SPEC 4): a user and groups asserted in headers
+ * by a proxy that already authenticated the caller (oauth2-proxy's
+ * `X-Auth-Request-User` / `X-Auth-Request-Groups`), believed only from a
+ * peer address inside `trustedProxies`. From anyone else the headers are
+ * ignored (and logged): they never make an identity.
+ */
+import { BlockList, isIPv4 } from "node:net";
+import type { IncomingHttpHeaders } from "node:http";
+import type { GroupMapping, HeadersRealmConfig } from "../config/realm-config.js";
+import { mapGroups } from "./group-mapping.js";
+import type { Identity, Realm, RealmAnswer, RealmStatus } from "./identity.js";
+
+/** A headers realm: `assert` reads the headers of a request (no other realm kind does). */
+export interface HeadersRealm extends Realm {
+  readonly kind: "headers";
+  /**
+   * The identity the headers assert when `peer` is trusted; `untrusted` when
+   * they are present but the peer is not trusted (the caller logs it); null
+   * when the user header is absent. A header sent twice is refused.
+   */
+  assert(headers: IncomingHttpHeaders, distinct: NodeJS.Dict<string[]>, peer: string): RealmAnswer | "untrusted";
+}
+
+const MAX_GROUPS = 1000;
+
+/** The realm named `name`. */
+export function createHeadersRealm(name: string, config: HeadersRealmConfig, mapping: GroupMapping | undefined): HeadersRealm {
+  const trusted = new BlockList();
+  for (const block of config.trustedProxies) {
+    const slash = block.lastIndexOf("/");
+    const address = block.slice(0, slash);
+    trusted.addSubnet(address, Number(block.slice(slash + 1)), isIPv4(address) ? "ipv4" : "ipv6");
+  }
+  const isTrusted = (peer: string): boolean => {
+    // An IPv4 peer on a dual-stack socket is `::ffff:a.b.c.d`.
+    const v4 = peer.startsWith("::ffff:") && isIPv4(peer.slice(7)) ? peer.slice(7) : null;
+    if (v4 !== null) return trusted.check(v4, "ipv4");
+    return isIPv4(peer) ? trusted.check(peer, "ipv4") : peer !== "" && trusted.check(peer, "ipv6");
+  };
+  return {
+    name,
+    kind: "headers",
+    authenticate: () => null,
+    assert(headers, distinct, peer) {
+      const user = headers[config.user];
+      if (user === undefined) return null;
+      if (!isTrusted(peer)) return "untrusted";
+      if ((distinct[config.user]?.length ?? 0) > 1 || (distinct[config.groups]?.length ?? 0) > 1) return { kind: "refused", code: "credential_invalid" };
+      const subject = typeof user === "string" ? user.trim() : "";
+      if (subject === "") return { kind: "refused", code: "credential_invalid" };
+      const raw = headers[config.groups];
+      const listed = typeof raw === "string" ? raw.split(",").map((g) => g.trim()).filter((g) => g !== "") : [];
+      if (listed.length > MAX_GROUPS) return { kind: "refused", code: "credential_invalid" };
+      const identity: Identity = { realm: name, subject, groups: mapGroups(listed, mapping), source: { kind: "headers" } };
+      return { kind: "identity", identity };
+    },
+    status: (): RealmStatus => ({ name, kind: "headers", ready: true }),
+    close: () => Promise.resolve(),
+  };
+}
