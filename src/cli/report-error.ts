@@ -9,11 +9,11 @@ import { plural } from "./plural.js";
  * Reports an error from a command: a tree that did not load lists every
  * problem; anything else is one `error: …` line. Returns the exit code (2).
  */
-export function reportError(io: CliIo, dir: string, error: unknown): number {
+export function reportError(io: CliIo, dir: string, error: unknown, what = "rights tree"): number {
   if (error instanceof LoadError) {
     const errors = error.problems.filter((p) => p.severity === "error").length;
     writeLines(io.stderr, [
-      `error: rights tree \`${dir}\` did not load (${plural(errors, "error")})`,
+      `error: ${what} \`${dir}\` did not load (${plural(errors, "error")})`,
       ...error.problems.map(formatProblem),
     ]);
   } else {

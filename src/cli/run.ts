@@ -5,10 +5,13 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { addCheckCommand } from "./commands/check.js";
+import { addConfigCommand } from "./commands/config.js";
 import { addDiffCommand } from "./commands/diff.js";
 import { addExplainCommand } from "./commands/explain.js";
+import { addKeysCommand } from "./commands/keys.js";
 import { addLintCommand } from "./commands/lint.js";
 import { addServeCommand } from "./commands/serve.js";
+import { addUsersCommand } from "./commands/users.js";
 import { addWhereCommand } from "./commands/where.js";
 import { addWhoCommand } from "./commands/who.js";
 import type { CommandContext } from "./context.js";
@@ -60,6 +63,9 @@ function buildProgram(ctx: CommandContext): Command {
   addWhereCommand(program, ctx);
   addLintCommand(program, ctx);
   addDiffCommand(program, ctx);
+  addConfigCommand(program, ctx);
+  addKeysCommand(program, ctx);
+  addUsersCommand(program, ctx);
   return program;
 }
 

@@ -4,7 +4,10 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { TreeHandle } from "../loader/index.js";
 import { AnswerCache } from "./answers.js";
 import { registerChangesRoute } from "./changes-route.js";
+import type { ServerConfig } from "./config/server-config.js";
 import { registerDecisionRoutes } from "./decision-routes.js";
+import { registerIdentityRoutes } from "./identity/identity-routes.js";
+import { openIdentity } from "./identity/open-identity.js";
 import { useJsonParser } from "./json-body.js";
 import { createNotFoundHandler, handleClientError, handleError } from "./error-handler.js";
 import { registerOpenApi } from "./openapi.js";
@@ -19,6 +22,8 @@ import { VERSION } from "./version.js";
 import { registerWhereRoute } from "./where-route.js";
 
 const REAP_INTERVAL_MS = 25;
+// Without a server config: no realms, nothing protected, no tokens, no decision log.
+const NO_IDENTITY_CONFIG: ServerConfig = Object.freeze({ file: "", realms: [], api: {}, ui: false });
 // How soon answers follow a commit that moved without a swap (see `AnswerCache.refresh`).
 const COMMIT_REFRESH_MS = 1000;
 
@@ -52,10 +57,22 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   // A tree that says when its commit moved without a swap (ref mode) is followed at once, not at the next refresh.
   const onCommit = (): void => { answers.refresh(); };
   tree.on("commit", onCommit);
-  registerDecisionRoutes(app, { answers, metrics, maxBatch: resolved.maxBatch, batchBodyLimit: resolved.batchBodyLimit });
+  const identity = await openIdentity(options.serverConfig ?? NO_IDENTITY_CONFIG, {
+    log: app.log,
+    index: () => answers.current().index,
+    refused: (realm, code) => { metrics.refused(realm, code); },
+    ...(options.decisionLogStream === undefined ? {} : { decisionLogStream: options.decisionLogStream }),
+    ...(options.identityPollMs === undefined ? {} : { pollMs: options.identityPollMs }),
+  });
+  const { gatekeeper, decisionLog } = identity;
+  metrics.watchRealms(() => gatekeeper.authenticator.status());
+  // Before any route: each route of a protected family gets its guard as it is registered.
+  gatekeeper.protect(app);
+  registerDecisionRoutes(app, { answers, metrics, maxBatch: resolved.maxBatch, batchBodyLimit: resolved.batchBodyLimit, decisionLog });
   registerWhereRoute(app, { answers, metrics });
   registerChangesRoute(app, { tree, answers });
-  registerOpsRoutes(app, { tree, metrics, state });
+  registerIdentityRoutes(app, { gatekeeper, answers, metrics, issuer: identity.issuer, decisionLog, maxBatch: resolved.maxBatch });
+  registerOpsRoutes(app, { tree, metrics, state, gatekeeper });
 
   const unlisten = listenToTree(tree, app.log, metrics);
   let reaper: NodeJS.Timeout | undefined;
@@ -68,12 +85,12 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
     app.server.once("close", () => { clearInterval(reaper); });
     done();
   });
-  app.addHook("onClose", (_instance, done) => {
+  app.addHook("onClose", async () => {
     clearInterval(reaper);
     clearInterval(refresher);
     tree.off("commit", onCommit);
     unlisten();
-    done();
+    await identity.close();
   });
   return app;
 }

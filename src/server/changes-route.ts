@@ -29,6 +29,7 @@ export function registerChangesRoute(app: FastifyInstance, { tree, answers }: Ch
   app.get<{ Querystring: { readonly since: string } }>(
     "/v1/changes",
     {
+      config: { family: "admin" },
       schema: {
         summary: "Effective changes since a revision",
         description: "Every path and level whose groups changed from `since` (a revision this server answered with) to the current revision; 410 `revision_gone` when `since` is too old or was never served.",

@@ -4,7 +4,7 @@
  * answers only from that index, so the revision and commit it reports are
  * those of the index that decided.
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Access } from "../engine/index.js";
 import { unnamedGroups } from "../engine/index.js";
 import type { AnswerCache } from "./answers.js";
@@ -15,6 +15,7 @@ import {
   batchBodySchema, batchResponseSchema, checkBodySchema, checkQuerySchema, checkResponseSchema,
   explainResponseSchema, groupsQuerySchema, groupsResponseSchema,
 } from "./schemas.js";
+import type { DecisionLog } from "./identity/decision-log.js";
 import type { ServerMetrics } from "./server-metrics.js";
 
 /** The query of `GET /v1/check` (validated by `checkQuerySchema`; `group` always a list). */
@@ -30,39 +31,47 @@ export interface DecisionRoutesContext {
   readonly metrics: ServerMetrics;
   readonly maxBatch: number;
   readonly batchBodyLimit: number;
+  /** Log each single check (`POST`/`GET /v1/check`) when set. */
+  readonly decisionLog: DecisionLog | null;
 }
 
 const NO_GROUPS: readonly string[] = Object.freeze([]);
 
 /** Registers the decision endpoints on `app`. */
-export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics, maxBatch, batchBodyLimit }: DecisionRoutesContext): void {
+export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics, maxBatch, batchBodyLimit, decisionLog }: DecisionRoutesContext): void {
   // The hot path: no hooks, a hand-written validator in front of ajv, and an
   // answer that is one of two strings made when the index was swapped in.
-  function check(reply: FastifyReply, groups: readonly string[], access: Access, path: string): FastifyReply {
+  function check(request: FastifyRequest, reply: FastifyReply, groups: readonly string[], access: Access, path: string): FastifyReply {
     const current = answers.current();
     const start = performance.now();
     const allowed = current.index.check(groups, access, path);
     metrics.timed("check", start);
     metrics.decided(access, allowed);
+    // Off (the default), the decision log is one comparison here.
+    if (decisionLog !== null) {
+      const { identity } = request;
+      decisionLog.decided(current.index, { realm: identity?.realm ?? null, subject: identity?.subject ?? null, groups, access, path, allowed });
+    }
     return reply.header("content-type", JSON_TYPE).send(allowed ? current.allowed : current.denied);
   }
 
   app.post<{ Body: CheckBody }>(
     "/v1/check",
-    { schema: { summary: "One decision", description: "Whether a holder of `groups` may `access` `path`.", body: checkBodySchema, response: checkResponseSchema } },
-    (request, reply) => check(reply, request.body.groups, request.body.access, request.body.path),
+    { config: { family: "decisions" }, schema: { summary: "One decision", description: "Whether a holder of `groups` may `access` `path`.", body: checkBodySchema, response: checkResponseSchema } },
+    (request, reply) => check(request, reply, request.body.groups, request.body.access, request.body.path),
   );
 
   app.get<{ Querystring: CheckQuery }>(
     "/v1/check",
-    { schema: { summary: "One decision, as a query", description: "`POST /v1/check` with `group` repeated in the query (none is a valid deny).", querystring: checkQuerySchema, response: checkResponseSchema } },
-    (request, reply) => check(reply, request.query.group ?? NO_GROUPS, request.query.access, request.query.path),
+    { config: { family: "decisions" }, schema: { summary: "One decision, as a query", description: "`POST /v1/check` with `group` repeated in the query (none is a valid deny).", querystring: checkQuerySchema, response: checkResponseSchema } },
+    (request, reply) => check(request, reply, request.query.group ?? NO_GROUPS, request.query.access, request.query.path),
   );
 
   app.post<{ Body: BatchBody }>(
     "/v1/check/batch",
     {
       bodyLimit: batchBodyLimit,
+      config: { family: "decisions" },
       schema: {
         summary: "Many decisions against one index",
         description: "Either `checks`, each with its own groups, access and path, or one `groups` and `access` for a list of `paths`; `results` in the order asked.",
@@ -81,7 +90,7 @@ export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics,
 
   app.post<{ Body: CheckBody }>(
     "/v1/explain",
-    { schema: { summary: "A decision and why", description: "Every rights file on the path with its keywords and the groups before and after it, and the groups that decided.", body: checkBodySchema, response: explainResponseSchema } },
+    { config: { family: "decisions" }, schema: { summary: "A decision and why", description: "Every rights file on the path with its keywords and the groups before and after it, and the groups that decided.", body: checkBodySchema, response: explainResponseSchema } },
     (request, reply) => {
       const { groups, access, path } = request.body;
       const current = answers.current();
@@ -98,7 +107,7 @@ export function registerDecisionRoutes(app: FastifyInstance, { answers, metrics,
 
   app.get<{ Querystring: { readonly access: Access; readonly path: string } }>(
     "/v1/groups",
-    { schema: { summary: "Who holds a level on a path", description: "Every group that holds `access` on `path`.", querystring: groupsQuerySchema, response: groupsResponseSchema } },
+    { config: { family: "decisions" }, schema: { summary: "Who holds a level on a path", description: "Every group that holds `access` on `path`.", querystring: groupsQuerySchema, response: groupsResponseSchema } },
     (request, reply) => {
       const current = answers.current();
       const start = performance.now();

@@ -9,6 +9,7 @@ import { ApiError } from "./api-error.js";
 import { MetricsUnavailableError, workerLink } from "./cluster/cluster-link.js";
 import type { WorkerLink } from "./cluster/cluster-link.js";
 import { errorSchema } from "./schemas.js";
+import type { Gatekeeper } from "./identity/gatekeeper.js";
 import type { ServerMetrics } from "./server-metrics.js";
 import { VERSION } from "./version.js";
 
@@ -22,6 +23,8 @@ export interface ServerState {
 /** What the operations routes need. */
 export interface OpsRoutesContext {
   readonly tree: TreeHandle;
+  /** The realms (status, readiness) and the protection of the admin routes. */
+  readonly gatekeeper: Gatekeeper;
   readonly metrics: ServerMetrics;
   readonly state: ServerState;
 }
@@ -74,6 +77,12 @@ const statusResponseSchema = {
         properties: { id: { type: "integer" }, count: { type: "integer" }, pid: { type: "integer" } },
         additionalProperties: true,
       },
+      realms: {
+        type: "array",
+        description: "each configured realm (server config) in order: name, kind, ready, its keys or users file (path, revision, problems) or its key set (age, last error)",
+        items: { type: "object", properties: { name: { type: "string" }, kind: { type: "string" }, ready: { type: "boolean" } }, additionalProperties: true },
+      },
+      protected: { type: "array", items: { type: "string" }, description: "the route families that need a credential (`decisions`, `admin`)" },
       history: {
         type: "array",
         description: "the last 50 swaps, oldest first",
@@ -117,17 +126,19 @@ const readyResponseSchema = {
 } as const;
 
 /** Registers the operations endpoints on `app`. */
-export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }: OpsRoutesContext): void {
+export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state, gatekeeper }: OpsRoutesContext): void {
   const link = workerLink();
   link?.attach(metrics);
   const worker = link === undefined ? {} : { worker: link.identity };
 
   app.get("/v1/status", {
+    config: { family: "admin" },
     schema: { summary: "What the server serves", description: "Version, uptime, root, revision, the last rejected load and its problems, watch state, source, and the last 50 swaps.", response: statusResponseSchema },
   }, (_request, reply) => {
     const status = tree.status;
     // A handle that keeps no git or reload history still answers with both fields.
-    return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [], source: status.source ?? WORK_TREE, ...worker });
+    const identity = { realms: gatekeeper.authenticator.status(), protected: gatekeeper.protectedFamilies };
+    return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [], source: status.source ?? WORK_TREE, ...worker, ...identity });
   });
 
   app.get("/healthz", {
@@ -145,10 +156,14 @@ export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state }
     } catch {
       return reply.code(503).send({ ready: false, reason: "no rights index is loaded" });
     }
+    // A realm that cannot verify (its keys or users file does not load) must not go unnoticed: SPEC 4.
+    const unready = gatekeeper.authenticator.unready();
+    if (unready.length > 0) return reply.code(503).send({ ready: false, reason: `realm ${unready.map((n) => `\`${n}\``).join(", ")} cannot verify credentials (see /v1/status)` });
     return reply.send({ ready: true, revision });
   });
 
   app.get("/metrics", {
+    config: { family: "admin" },
     schema: { summary: "Prometheus metrics", description: "Decision counts and durations, reloads, the index; in cluster mode summed over every worker (503 `metrics_unavailable` rather than a partial sum).", response: metricsResponseSchema },
   }, async (_request, reply) => {
     if (link !== undefined) return sendClusterMetrics(link, metrics, reply);

@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { openTree } from "../loader/index.js";
 import type { TreeHandle } from "../loader/index.js";
 import { buildServer } from "./build-server.js";
+import { loadServerConfig } from "./config/load-server-config.js";
 import { serveCluster } from "./cluster/cluster-primary.js";
 import { SHUTDOWN_TIMEOUT_MS, serverUrl } from "./server-options.js";
 import type { ClusterOptions, ClusterServer, RunningServer, ServeOptions } from "./server-options.js";
@@ -53,6 +54,8 @@ export async function serve(dir: string, options: ServeOptions | ClusterOptions 
  * nothing open, when the tree does not load or the port is taken.
  */
 export async function listenOn(dir: string, options: ServeOptions, prepare?: (app: FastifyInstance) => void): Promise<RunningServer> {
+  // Every process reads the config itself (cluster workers too), before opening the tree: a bad config fails fast.
+  const serverConfig = options.configFile === undefined ? options.serverConfig : await loadServerConfig(options.configFile);
   const tree = await openTree(dir, {
     watch: options.watch ?? true,
     ...(options.ref !== undefined ? { ref: options.ref } : {}),
@@ -61,7 +64,7 @@ export async function listenOn(dir: string, options: ServeOptions, prepare?: (ap
   });
   let app: FastifyInstance | undefined;
   try {
-    app = await buildServer(tree, options);
+    app = await buildServer(tree, serverConfig === undefined ? options : { ...options, serverConfig });
     prepare?.(app);
     await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080 });
   } catch (error) {

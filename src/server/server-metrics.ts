@@ -5,6 +5,7 @@
  * worker answering a scrape renders its own metrics merged with the other
  * workers' snapshots (`renderWith`).
  */
+import type { RealmStatus } from "./identity/identity.js";
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { Access } from "../engine/index.js";
 import type { TreeHandle } from "../loader/index.js";
@@ -41,6 +42,7 @@ export class ServerMetrics {
   readonly #rejected: Counter;
   readonly #durations: DurationHistogram<DecisionEndpoint>;
   readonly #series: Readonly<Record<DecisionEndpoint, number>>;
+  #refusals: Counter<"realm" | "code"> | undefined;
 
   /** `tree` is read at scrape time for the gauges (file count, revision, a pending rejection, the watch state). */
   constructor(tree: Pick<TreeHandle, "index" | "status">, version: string, processMetrics: boolean) {
@@ -116,6 +118,47 @@ export class ServerMetrics {
       },
     });
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Adds the identity metrics: refused credentials by realm and code, and per
+   * realm its readiness and the age of its key set (OIDC).
+   */
+  watchRealms(realms: () => readonly RealmStatus[]): void {
+    const registers = [this.registry];
+    this.#refusals = new Counter({
+      name: "treerights_auth_refusals_total",
+      help: "Credentials refused, by realm (empty when no realm recognised the credential) and code",
+      labelNames: ["realm", "code"] as const,
+      registers,
+    });
+    new Gauge({
+      name: "treerights_realm_ready",
+      help: "1 while the realm can verify credentials, 0 while it cannot (its file does not load, its keys are too stale)",
+      labelNames: ["realm", "kind"] as const,
+      registers,
+      aggregator: "min",
+      collect() {
+        this.reset();
+        for (const r of realms()) this.set({ realm: r.name, kind: r.kind }, r.ready ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "treerights_realm_keys_age_seconds",
+      help: "Seconds since an OIDC realm last fetched its JWKS successfully",
+      labelNames: ["realm"] as const,
+      registers,
+      aggregator: "max",
+      collect() {
+        this.reset();
+        for (const r of realms()) if (r.keys?.ageSeconds !== undefined && r.keys.ageSeconds !== null) this.set({ realm: r.name }, r.keys.ageSeconds);
+      },
+    });
+  }
+
+  /** Counts a refused credential. */
+  refused(realm: string | null, code: string): void {
+    this.#refusals?.inc({ realm: realm ?? "", code });
   }
 
   /** Counts one decision. */

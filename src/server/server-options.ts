@@ -5,9 +5,10 @@
 import type { FastifyInstance } from "fastify";
 import { TreeRightsError } from "../engine/index.js";
 import type { TreeHandle } from "../loader/index.js";
+import type { ServerConfig } from "./config/server-config.js";
+import type { LogLevel } from "./log-level.js";
 
-/** Pino log levels accepted by `logger.level`. */
-export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export type { LogLevel } from "./log-level.js";
 
 /** Options of `buildServer` (and of `serve`, which adds where to listen). */
 export interface ServerOptions {
@@ -21,6 +22,12 @@ export interface ServerOptions {
   readonly maxBatch?: number;
   /** Add Node's default process metrics to `/metrics` (default true). */
   readonly processMetrics?: boolean;
+  /** Who is asking: realms, protected route families, issued tokens, the decision log (see `loadServerConfig`). */
+  readonly serverConfig?: ServerConfig;
+  /** Write decision-log lines here instead of the config's file or stdout (tests). */
+  readonly decisionLogStream?: { write(line: string): void };
+  /** How often keys and users files are looked at, ms (default 500). */
+  readonly identityPollMs?: number;
 }
 
 /** Options of `serve`: the server's, plus the tree to open and where to listen. */
@@ -37,6 +44,12 @@ export interface ServeOptions extends ServerOptions {
    * is refused with it.
    */
   readonly ref?: string;
+  /**
+   * A `treerights.server.yaml` each process reads itself (cluster workers
+   * too): realms, API protection, tokens, decision log. The tree, address and
+   * other options given here win over the file's.
+   */
+  readonly configFile?: string;
   /** Extra micromatch globs of paths never read. */
   readonly ignore?: readonly string[];
   /** Quiet time after the last change before reloading, in ms. */

@@ -16,6 +16,7 @@ export function registerWhereRoute(app: FastifyInstance, { answers, metrics }: W
   app.get<{ Querystring: { readonly group: string; readonly access: Access } }>(
     "/v1/where",
     {
+      config: { family: "decisions" },
       schema: {
         summary: "Where a group holds a level",
         description: "The subtrees (among the directories the index knows) where `group` holds `access`, each with its holes, and the pattern rules that concern the group; complete, never truncated.",

@@ -12,6 +12,9 @@ const BY_COMMAND: Readonly<Record<string, readonly number[]>> = {
   where: [EXIT.EXIT_OK, EXIT.EXIT_ERROR],
   lint: [EXIT.EXIT_OK, EXIT.EXIT_LINT_ERRORS, EXIT.EXIT_ERROR],
   diff: [EXIT.EXIT_OK, EXIT.EXIT_CHANGED, EXIT.EXIT_ERROR, EXIT.EXIT_RISKY],
+  keys: [EXIT.EXIT_OK, EXIT.EXIT_ERROR],
+  users: [EXIT.EXIT_OK, EXIT.EXIT_ERROR],
+  config: [EXIT.EXIT_OK, EXIT.EXIT_ERROR],
 };
 
 /** The codes named after `Exit codes:` in a help text: each is a digit followed by what it means. */

@@ -3,6 +3,8 @@ import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import { MAX_WORKERS, serve } from "../../server/index.js";
+import { loadServerConfig } from "../../server/config/load-server-config.js";
+import type { ServerConfig } from "../../server/config/server-config.js";
 import type { CommandContext } from "../context.js";
 import { EXIT_ERROR, EXIT_OK } from "../exit-codes.js";
 import { writeLines } from "../io.js";
@@ -15,6 +17,7 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 type LogLevel = (typeof LOG_LEVELS)[number];
 
 interface ServeOptions {
+  readonly config?: string;
   readonly host: string;
   readonly port: number;
   readonly watch: boolean;
@@ -39,7 +42,8 @@ export function addServeCommand(program: Command, ctx: CommandContext): void {
   program
     .command("serve")
     .description("serve decisions over HTTP, reloading the tree when its rights files change")
-    .argument("[dir]", "root of the rights tree", ".")
+    .argument("[dir]", "root of the rights tree (default: the config's `tree`, else .)")
+    .option("--config <file>", "server config (treerights.server.yaml): realms, API protection, tokens, decision log; flags given here win over it")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .addOption(new Option("--port <port>", "port to listen on (0: any free port)").argParser(parsePort).default(8080))
     .option("--no-watch", "load the tree once; do not reload on changes")
@@ -61,9 +65,41 @@ export function addServeCommand(program: Command, ctx: CommandContext): void {
         "Exit codes: 0 stopped by SIGTERM or SIGINT, 1 shutdown failed or timed out,\n" +
         "2 error (a tree that does not load, an address that cannot be listened on).",
     )
-    .action(async (dir: string, opts: ServeOptions) => {
-      ctx.exitCode = await start(ctx, dir, opts);
+    .action(async (dir: string | undefined, opts: ServeOptions, command: Command) => {
+      const merged = opts.config === undefined ? { dir: dir ?? ".", opts } : await withConfig(ctx, dir, opts, opts.config, command);
+      ctx.exitCode = merged === null ? EXIT_ERROR : await start(ctx, merged.dir, merged.opts);
     });
+}
+
+/**
+ * The options of `serve` with the server config's values where no flag was
+ * given (a flag given on the command line wins over the file); null, after
+ * reporting, when the config does not load.
+ */
+async function withConfig(ctx: CommandContext, dir: string | undefined, opts: ServeOptions, file: string, command: Command): Promise<{ dir: string; opts: ServeOptions } | null> {
+  let config: ServerConfig;
+  try {
+    config = await loadServerConfig(file);
+  } catch (error) {
+    reportError(ctx.io, file, error, "server config");
+    return null;
+  }
+  const fromCli = (name: keyof ServeOptions): boolean => command.getOptionValueSource(name) === "cli";
+  const pick = <K extends keyof ServeOptions>(name: K, value: ServeOptions[K] | undefined): Partial<ServeOptions> =>
+    fromCli(name) || value === undefined ? {} : { [name]: value };
+  return {
+    dir: dir ?? config.tree ?? ".",
+    opts: {
+      ...opts,
+      ...pick("host", config.host),
+      ...pick("port", config.port),
+      ...pick("watch", config.watch),
+      ...pick("ref", config.ref),
+      ...pick("ignore", config.ignore),
+      ...pick("logLevel", config.logLevel),
+      ...pick("workers", config.workers === "auto" ? parseWorkers("auto") : config.workers),
+    },
+  };
 }
 
 async function start(ctx: CommandContext, dir: string, opts: ServeOptions): Promise<number> {
@@ -78,6 +114,7 @@ async function start(ctx: CommandContext, dir: string, opts: ServeOptions): Prom
       handleSignals: true,
       logger: { level: opts.logLevel },
       workers: opts.workers,
+      ...(opts.config === undefined ? {} : { configFile: opts.config }),
     });
     const workers = "workerCount" in server ? ` with ${String(server.workerCount)} workers` : "";
     const at = opts.ref === undefined ? "" : ` at ref \`${opts.ref}\``;

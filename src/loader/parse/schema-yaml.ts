@@ -12,7 +12,7 @@ import type { Document, LineCounter } from "yaml";
 import type { Position, Problem } from "../../engine/index.js";
 import { decodeUtf8 } from "./decode.js";
 import { didYouMean } from "./did-you-mean.js";
-import { nodePosition, parseYaml } from "./parse-yaml.js";
+import { nodePosition, offsetPosition, parseYaml } from "./parse-yaml.js";
 import { problem, quote, sortProblems } from "./problems.js";
 import { formatPointer, locate, parsePointer, resolveAliases } from "./yaml-nodes.js";
 import type { AliasTargets } from "./yaml-nodes.js";
@@ -26,7 +26,7 @@ export interface SchemaYaml {
   readonly value: unknown;
   readonly problems: readonly Problem[];
   /** Where the value at `path` (JSON pointer segments) stands, for problems found after the schema (the file's start when unknown). */
-  at(path: readonly (string | number)[]): Position;
+  readonly at: (path: readonly (string | number)[]) => Position;
 }
 
 /**
@@ -56,7 +56,13 @@ export function parseSchemaYaml(bytes: Uint8Array, file: string, validate: Valid
   }
   const { doc, lines, problems: yamlProblems, broken } = parseYaml(decoded.text, file);
   const problems = [...yamlProblems];
-  if (broken) return failed(problems);
+  // `parseYaml` leaves duplicate keys to the rights files' node checks, which these files do not run:
+  // a second `revoked: false` must never silently undo a `revoked: true`.
+  for (const error of doc.errors) {
+    if (error.code !== "DUPLICATE_KEY") continue;
+    problems.push(problem("duplicate_key", file, offsetPosition(error.pos[0], lines), "a key appears twice in one mapping; keep one"));
+  }
+  if (broken || problems.some((p) => p.severity === "error")) return failed(sortProblems(problems));
   const aliases = resolveAliases(doc);
   const at = (path: readonly (string | number)[]): Position => placeOf(doc, lines, aliases, path);
   let value: unknown;

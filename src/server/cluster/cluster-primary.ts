@@ -42,6 +42,9 @@ const SIGNAL_GRACE_MS = 3_000;
 export async function serveCluster(dir: string, options: ClusterOptions): Promise<ClusterServer> {
   const count = workerCount(options.workers);
   if (!cluster.isPrimary) throw new TreeRightsError("invalid_option", "server option `workers` needs a process that is not itself a cluster worker");
+  if (options.serverConfig !== undefined && options.configFile === undefined) {
+    throw new TreeRightsError("invalid_option", "server option `serverConfig` cannot be sent to cluster workers; give `configFile`, which each worker reads itself");
+  }
   const resolved = resolveServerOptions(options);
   const startTimeoutMs = positiveInteger("startTimeoutMs", options.startTimeoutMs ?? START_TIMEOUT_MS);
   const metricsTimeoutMs = positiveInteger("metricsTimeoutMs", options.metricsTimeoutMs ?? METRICS_TIMEOUT_MS);
@@ -104,6 +107,8 @@ function workerConfig(root: string, options: ClusterOptions, resolved: ResolvedS
     ...(options.ref === undefined ? {} : { ref: options.ref }),
     ...(options.ignore === undefined ? {} : { ignore: options.ignore }),
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
+    ...(options.configFile === undefined ? {} : { configFile: path.resolve(options.configFile) }),
+    ...(options.identityPollMs === undefined ? {} : { identityPollMs: options.identityPollMs }),
     bodyLimit: resolved.bodyLimit,
     batchBodyLimit: resolved.batchBodyLimit,
     maxBatch: resolved.maxBatch,

@@ -33,8 +33,12 @@ export interface WorkerConfig {
   readonly shutdownTimeoutMs: number;
 }
 
-/** What of `ServeOptions` a worker gets: no signals (the primary has them), a logger without its stream. */
-export type WorkerServeOptions = Omit<ServeOptions, "logger" | "handleSignals" | "shutdownTimeoutMs"> & { readonly logger: false | { readonly level: LogLevel } };
+/**
+ * What of `ServeOptions` a worker gets: no signals (the primary has them), a
+ * logger without its stream, and the server config's path (each worker reads
+ * the file itself), never its contents.
+ */
+export type WorkerServeOptions = Omit<ServeOptions, "logger" | "handleSignals" | "shutdownTimeoutMs" | "serverConfig" | "decisionLogStream"> & { readonly logger: false | { readonly level: LogLevel } };
 
 /** An error as it crosses the channel; `problems` when it is a `LoadError`. */
 export interface WireError {

@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { dirname, resolve } from "node:path";
 import type { Position, Problem } from "../../engine/index.js";
 import { LoadError } from "../../engine/index.js";
+import { sortProblems } from "../../loader/parse/problems.js";
 import { parseSchemaYaml, schemaValidator } from "../../loader/parse/schema-yaml.js";
 import { parseDuration } from "./duration.js";
 import type { GroupMapping, RealmConfig } from "./realm-config.js";
@@ -26,6 +27,8 @@ const HOUR = 60 * MINUTE;
 export interface ServerConfigCheck {
   readonly config: ServerConfig | null;
   readonly problems: readonly Problem[];
+  /** Where the value at `path` (JSON pointer segments) stands in the file, for later findings. */
+  readonly at: (path: readonly (string | number)[]) => Position;
 }
 
 /** Loads `file`; throws `LoadError` listing every problem when it has errors. */
@@ -44,17 +47,18 @@ export async function checkServerConfig(file: string, env: NodeJS.ProcessEnv = p
   } catch (error) {
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "unknown";
     const why = code === "ENOENT" ? "the server config does not exist" : `the server config cannot be read (${code})`;
-    return { config: null, problems: [{ code: "file_unreadable", severity: "error", file: path, line: 0, column: 0, message: why }] };
+    return { config: null, problems: [{ code: "file_unreadable", severity: "error", file: path, line: 0, column: 0, message: why }], at: () => ({ line: 0, column: 0 }) };
   }
   const parsed = parseSchemaYaml(bytes, path, validate());
-  if (parsed.value === null) return { config: null, problems: parsed.problems };
+  if (parsed.value === null) return { config: null, problems: parsed.problems, at: parsed.at };
   const problems = [...parsed.problems];
   const report = (at: readonly (string | number)[], message: string, code: "schema_violation" | "invalid_secret" = "schema_violation"): void => {
     const place: Position = parsed.at(at);
     problems.push({ code, severity: "error", file: path, line: place.line, column: place.column, message });
   };
   const config = resolveConfig(parsed.value as RawConfig, path, env, report);
-  return problems.some((p) => p.severity === "error") ? { config: null, problems } : { config, problems };
+  const sorted = sortProblems(problems);
+  return { config: sorted.some((p) => p.severity === "error") ? null : config, problems: sorted, at: parsed.at };
 }
 
 type Report = (at: readonly (string | number)[], message: string, code?: "schema_violation" | "invalid_secret") => void;

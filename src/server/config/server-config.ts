@@ -1,5 +1,5 @@
 /** `ServerConfig`: a `treerights.server.yaml` resolved: defaults applied, durations in ms, paths absolute, signing keys read. */
-import type { LogLevel } from "../server-options.js";
+import type { LogLevel } from "../log-level.js";
 import type { RealmConfig } from "./realm-config.js";
 import type { SigningKey } from "./signing-keys.js";
 

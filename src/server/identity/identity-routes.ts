@@ -47,12 +47,11 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityRoutes
     config: { family: "decisions" },
     schema: {
       summary: "Decisions for the caller",
-      description: "Whether the caller (identity from its credential; scopes narrow) may `access` `path`, or each of `paths` (results in order).",
+      description: "Whether the caller (identity from its credential; scopes narrow) may `access` `path`, or each of `paths` (results in order); exactly one of `path` and `paths`.",
       body: {
         type: "object",
         properties: { access, path: { type: "string" }, paths: { type: "array", items: { type: "string" }, minItems: 1, maxItems: ctx.maxBatch } },
         required: ["access"],
-        oneOf: [{ required: ["path"] }, { required: ["paths"] }],
         additionalProperties: false,
       },
       response: {
@@ -70,6 +69,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityRoutes
     const current = answers.current();
     const { index } = current;
     const body = request.body;
+    if (("path" in body) === ("paths" in body)) throw new ApiError(400, "invalid_body", "the body needs exactly one of `path` and `paths`");
     const who = { realm: identity.realm, subject: identity.subject };
     const decide = (path: string, allowedByGroups: boolean): boolean => {
       const allowed = allowedByGroups && withinScopes(identity.scopes, body.access, path);

@@ -66,7 +66,6 @@ function basicCredential(encoded: string): PresentedCredential {
   }
   const colon = text.indexOf(":");
   if (colon <= 0) return INVALID;
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(text)) return INVALID;
   return credential({ kind: "basic", user: text.slice(0, colon), password: text.slice(colon + 1) });
 }

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { open, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Document, LineCounter, parseDocument } from "yaml";
+import { Document } from "yaml";
 import type { Problem } from "../../../engine/index.js";
 import { formatProblem } from "../../../engine/index.js";
 import { problem, quote, sortProblems } from "../../../loader/parse/problems.js";
@@ -57,7 +57,7 @@ const FIELD_ORDER = ["id", "owner", "groups", "scopes", "expires", "revoked", "c
 export function parseKeysFile(bytes: Uint8Array, file: string): ParseResult<KeysFile> {
   const parsed = parseSchemaYaml(bytes, file, validate());
   if (parsed.value === null) return { problems: parsed.problems.filter((p) => p.severity === "error") };
-  const problems = duplicateYamlKeys(bytes, file);
+  const problems: Problem[] = [];
   const keys = (parsed.value as { keys: ApiKeyEntry[] }).keys;
   const byId = new Map<string, ApiKeyEntry>();
   const firstLine = new Map<string, number>();
@@ -79,21 +79,6 @@ export function parseKeysFile(bytes: Uint8Array, file: string): ParseResult<Keys
   });
   if (problems.length > 0) return { problems: sortProblems(problems) };
   return { value: Object.freeze({ keys: Object.freeze([...byId.values()]), byId }) };
-}
-
-/**
- * The YAML loader reports a key written twice in one mapping to its callers'
- * node checks, which a schema-checked file does not run; for a keys file a
- * second `revoked: false` silently undoing a `revoked: true` is exactly what
- * must not load, so it is checked here.
- */
-function duplicateYamlKeys(bytes: Uint8Array, file: string): Problem[] {
-  const lines = new LineCounter();
-  const doc = parseDocument(Buffer.from(bytes).toString("utf8"), { lineCounter: lines, version: "1.2", uniqueKeys: true, merge: false, logLevel: "silent" });
-  return doc.errors.filter((e) => e.code === "DUPLICATE_KEY").map((e) => {
-    const { line, col } = lines.linePos(e.pos[0]);
-    return problem("duplicate_key", file, { line, column: col }, "a key appears twice in one mapping; keep one");
-  });
 }
 
 /** Reads the keys file at `path`; never throws for a missing, unreadable or bad file. */
