@@ -85,7 +85,7 @@ export class Gatekeeper {
     return async (request, reply) => {
       const identity = await this.identify(request, reply);
       if (identity === null) return reply;
-      if (!mayCall(identity, callers)) return refuse(reply, 403, "forbidden", `the caller holds none of the groups or scopes the ${family} routes need`);
+      if (!mayCall(identity, callers, this.#index())) return refuse(reply, 403, "forbidden", `the caller holds none of the groups or scopes the ${family} routes need`);
       return undefined;
     };
   }
@@ -125,9 +125,10 @@ export class Gatekeeper {
   }
 }
 
-/** True iff `identity` holds one of the groups or scopes of `callers`. */
-export function mayCall(identity: Identity, callers: Callers): boolean {
-  if (callers.groups.some((g) => identity.groups.includes(g))) return true;
+/** True iff `identity` holds one of the groups of `callers` (itself or through `implies` of `index`) or one of its scopes. */
+export function mayCall(identity: Identity, callers: Callers, index: RightsIndex): boolean {
+  const held = index.implications.expand(identity.groups);
+  if (callers.groups.some((g) => held.includes(g))) return true;
   const scopes = identity.scopes ?? [];
   return callers.scopes.some((s) => scopes.includes(s));
 }

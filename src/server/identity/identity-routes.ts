@@ -106,7 +106,10 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityRoutes
     if (identity === null) return reply;
     const lifetime = request.body?.lifetime;
     const issued = await issuer.issue(identity, lifetime === undefined ? undefined : lifetime * 1000);
-    if (issued === null) throw new ApiError(401, "credential_expired", "the credential expires too soon to issue a token for it");
+    if (issued === null) {
+      gatekeeper.refuseAuth(reply, { ok: false, code: "credential_expired", realm: identity.realm });
+      return reply;
+    }
     const now = Math.floor(Date.now() / 1000);
     void reply.header("cache-control", "no-store");
     return reply.send({ token: issued.token, tokenType: "Bearer", expiresAt: new Date(issued.expiresAt * 1000).toISOString(), expiresIn: issued.expiresAt - now });

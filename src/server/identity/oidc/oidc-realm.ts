@@ -10,7 +10,7 @@ import type { GroupMapping, OidcRealmConfig } from "../../config/realm-config.js
 import { mapGroups } from "../group-mapping.js";
 import type { AuthCode, Credential, Identity, Realm, RealmAnswer, RealmStatus } from "../identity.js";
 import { JwksKeySet, KeysUnavailableError } from "./jwks-key-set.js";
-import { VerifiedTokens } from "./verified-tokens.js";
+import { VerifiedTokens } from "../verified-tokens.js";
 
 /** Options of `createOidcRealm`: injectable for tests. */
 export interface OidcRealmOptions {

@@ -9,12 +9,14 @@ import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from "jose";
 import type { JWTPayload } from "jose";
 import type { TokensConfig } from "../../config/server-config.js";
 import type { AuthCode, Credential, Identity, IdentitySource, Realm, RealmAnswer, RealmStatus } from "../identity.js";
+import { VerifiedTokens } from "../verified-tokens.js";
 import type { SourceClaim, TokenIssuer } from "./token-issuer.js";
 
 const ALGORITHMS = ["EdDSA", "ES256"];
 // Issued tokens are small; anything much larger is not one of ours.
 const MAX_TOKEN_BYTES = 16 * 1024;
 const CLOCK_SKEW_SECONDS = 5;
+const TOKEN_CACHE_SIZE = 10_000;
 
 /** Options of `createIssuedTokenRealm`. */
 export interface IssuedTokenRealmOptions {
@@ -28,13 +30,23 @@ export async function createIssuedTokenRealm(config: TokensConfig, issuer: Token
   const keys = createLocalJWKSet({ keys: [...(await issuer.jwks()).keys] });
   const now = options.now ?? Date.now;
   const name = config.issuer;
+  const verified = new VerifiedTokens(TOKEN_CACHE_SIZE);
+  const answerFor = (identity: Identity, nowSeconds: number): RealmAnswer => {
+    const code = stillStands(identity, options.realmNamed, nowSeconds);
+    return code === null ? { kind: "identity", identity } : { kind: "refused", code };
+  };
   return {
     name,
     kind: "tokens",
     async authenticate(credential: Credential): Promise<RealmAnswer> {
       if (credential.kind !== "bearer") return null;
       const { token } = credential;
-      if (token.length > MAX_TOKEN_BYTES || issuerOf(token) !== config.issuer) return null;
+      if (token.length > MAX_TOKEN_BYTES) return null;
+      const nowSeconds = Math.floor(now() / 1000);
+      // A hot caller pays one signature check per token; its source is still checked on every use.
+      const cached = verified.get(token, nowSeconds);
+      if (cached !== undefined) return answerFor(cached, nowSeconds);
+      if (issuerOf(token) !== config.issuer) return null;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keys, {
@@ -46,8 +58,8 @@ export async function createIssuedTokenRealm(config: TokensConfig, issuer: Token
       }
       const identity = identityOf(payload);
       if (identity === null) return { kind: "refused", code: "credential_invalid" };
-      const code = stillStands(identity, options.realmNamed, Math.floor(now() / 1000));
-      return code === null ? { kind: "identity", identity } : { kind: "refused", code };
+      verified.set(token, identity, identity.expiresAt ?? nowSeconds, nowSeconds);
+      return answerFor(identity, nowSeconds);
     },
     status: (): RealmStatus => ({ name, kind: "tokens", ready: true }),
     close: () => Promise.resolve(),

@@ -3,7 +3,7 @@
  * remembered until they expire, so that a hot caller does not pay a
  * signature check on every request.
  */
-import type { Identity } from "../identity.js";
+import type { Identity } from "./identity.js";
 
 interface Entry {
   readonly identity: Identity;
