@@ -73,7 +73,7 @@ export class Authenticator {
     if (presented.kind === "refused") return this.#refuse(null, presented.code);
     if (presented.kind === "credential") return this.#verify(presented.credential, peer);
     for (const realm of this.#headers) {
-      const answer = realm.assert(raw.headers, raw.headersDistinct, peer);
+      const answer = realm.assert(raw, peer);
       if (answer === null) continue;
       if (answer === "untrusted") {
         this.#observer.untrustedHeaders(realm.name, peer);

@@ -6,10 +6,11 @@
  * ignored (and logged): they never make an identity.
  */
 import { BlockList, isIPv4 } from "node:net";
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { GroupMapping, HeadersRealmConfig } from "../config/realm-config.js";
 import { mapGroups } from "./group-mapping.js";
 import type { Identity, Realm, RealmAnswer, RealmStatus } from "./identity.js";
+import { headerCount } from "./read-credential.js";
 
 /** A headers realm: `assert` reads the headers of a request (no other realm kind does). */
 export interface HeadersRealm extends Realm {
@@ -19,7 +20,7 @@ export interface HeadersRealm extends Realm {
    * they are present but the peer is not trusted (the caller logs it); null
    * when the user header is absent. A header sent twice is refused.
    */
-  assert(headers: IncomingHttpHeaders, distinct: NodeJS.Dict<string[]>, peer: string): RealmAnswer | "untrusted";
+  assert(raw: IncomingMessage, peer: string): RealmAnswer | "untrusted";
 }
 
 const MAX_GROUPS = 1000;
@@ -42,15 +43,16 @@ export function createHeadersRealm(name: string, config: HeadersRealmConfig, map
     name,
     kind: "headers",
     authenticate: () => null,
-    assert(headers, distinct, peer) {
+    assert(raw, peer) {
+      const { headers } = raw;
       const user = headers[config.user];
       if (user === undefined) return null;
       if (!isTrusted(peer)) return "untrusted";
-      if ((distinct[config.user]?.length ?? 0) > 1 || (distinct[config.groups]?.length ?? 0) > 1) return { kind: "refused", code: "credential_invalid" };
+      if (headerCount(raw, config.user) > 1 || headerCount(raw, config.groups) > 1) return { kind: "refused", code: "credential_invalid" };
       const subject = typeof user === "string" ? user.trim() : "";
       if (subject === "") return { kind: "refused", code: "credential_invalid" };
-      const raw = headers[config.groups];
-      const listed = typeof raw === "string" ? raw.split(",").map((g) => g.trim()).filter((g) => g !== "") : [];
+      const listedRaw = headers[config.groups];
+      const listed = typeof listedRaw === "string" ? listedRaw.split(",").map((g) => g.trim()).filter((g) => g !== "") : [];
       if (listed.length > MAX_GROUPS) return { kind: "refused", code: "credential_invalid" };
       const identity: Identity = { realm: name, subject, groups: mapGroups(listed, mapping), source: { kind: "headers" } };
       return { kind: "identity", identity };

@@ -31,8 +31,7 @@ export function readCredential(raw: IncomingMessage): PresentedCredential {
   const authorization = raw.headers.authorization;
   const apiKey = raw.headers["x-api-key"];
   if (authorization === undefined && apiKey === undefined) return NONE;
-  const distinct = raw.headersDistinct;
-  if ((distinct.authorization?.length ?? 0) > 1 || (distinct["x-api-key"]?.length ?? 0) > 1) return INVALID;
+  if (headerCount(raw, "authorization") > 1 || headerCount(raw, "x-api-key") > 1) return INVALID;
   if (authorization !== undefined && apiKey !== undefined) return INVALID;
   if (typeof apiKey === "string") {
     const key = apiKey.trim();
@@ -47,6 +46,22 @@ export function readCredential(raw: IncomingMessage): PresentedCredential {
   const basic = BASIC.exec(authorization);
   if (basic !== null) return basicCredential(basic[1] ?? "");
   return INVALID;
+}
+
+/**
+ * How many times the request carried header `name` (lower case): Node joins
+ * repeated headers, or keeps only the first `Authorization`, so the count
+ * comes from `headersDistinct` (or `rawHeaders` where a request object,
+ * such as an injected one, has no `headersDistinct`).
+ */
+export function headerCount(raw: IncomingMessage, name: string): number {
+  const distinct = raw.headersDistinct as NodeJS.Dict<string[]> | undefined;
+  if (distinct !== undefined) return distinct[name]?.length ?? 0;
+  let count = 0;
+  const headers = raw.rawHeaders as string[] | undefined ?? [];
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]?.toLowerCase() === name) count++;
+  // No raw headers at all: what Node parsed is all there is.
+  return headers.length === 0 && raw.headers[name] !== undefined ? 1 : count;
 }
 
 function credential(c: Credential): PresentedCredential {
