@@ -29,6 +29,10 @@ export const API_ERROR_CODES = Object.freeze({
   forbidden: "the caller is authenticated but holds none of the groups or scopes this route family needs (403)",
   exclusive_groups: "the caller holds two groups that `treerights.yaml` declares exclusive, after `implies` (403)",
   tokens_not_configured: "`POST /v1/token` needs `tokens` in the server config (404)",
+  access_denied: "`/v1/authz`: the rights tree does not let the caller do this method on this URL (403)",
+  uri_refused: "`/v1/authz`: the original method or URI is missing, sent twice, or could be read two ways (403)",
+  no_route: "`/v1/authz`: no ingress route maps the URL to the tree (403)",
+  ingress_not_configured: "`/v1/authz` on a server whose config has no `ingress` (403)",
   internal_error: "an unexpected server fault; details are in the server log",
 } as const);
 

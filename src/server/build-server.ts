@@ -7,6 +7,7 @@ import { registerChangesRoute } from "./changes-route.js";
 import type { ServerConfig } from "./config/server-config.js";
 import { registerDecisionRoutes } from "./decision-routes.js";
 import { registerIdentityRoutes } from "./identity/identity-routes.js";
+import { registerAuthzRoutes } from "./ingress/authz-route.js";
 import { openIdentity } from "./identity/open-identity.js";
 import { useJsonParser } from "./json-body.js";
 import { createNotFoundHandler, handleClientError, handleError } from "./error-handler.js";
@@ -72,6 +73,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   registerWhereRoute(app, { answers, metrics });
   registerChangesRoute(app, { tree, answers });
   registerIdentityRoutes(app, { gatekeeper, answers, metrics, issuer: identity.issuer, decisionLog, maxBatch: resolved.maxBatch });
+  registerAuthzRoutes(app, { gatekeeper, answers, metrics, issuer: identity.issuer, decisionLog, ingress: options.serverConfig?.ingress });
   registerOpsRoutes(app, { tree, metrics, state, gatekeeper });
 
   const unlisten = listenToTree(tree, app.log, metrics);

@@ -118,6 +118,7 @@ function resolveConfig(raw: RawConfig, file: string, env: NodeJS.ProcessEnv, rep
     stdout: raw.decisionLog.stdout ?? false,
   };
   if (decisionLog !== undefined && decisionLog.file === undefined && !decisionLog.stdout) report(["decisionLog"], "`decisionLog` needs `file` or `stdout: true`");
+  if (raw.ingress?.token === true && raw.tokens === undefined) report(["ingress", "token"], "`ingress.token` needs `tokens` (the keys that sign the downstream token)");
   return {
     file,
     ...(raw.tree === undefined ? {} : { tree: resolve(base, raw.tree) }),

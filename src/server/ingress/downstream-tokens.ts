@@ -1,0 +1,44 @@
+/**
+ * `DownstreamTokens`: the short-lived JWTs `/v1/authz` hands the backend in
+ * `X-Auth-Token` (signed by the issuer of `POST /v1/token`, verifiable at
+ * `/.well-known/jwks.json`). One is signed per identity and reused while it
+ * has more than half its lifetime left, so a hot caller does not pay a
+ * signature per request.
+ */
+import type { Identity } from "../identity/identity.js";
+import type { TokenIssuer } from "../identity/tokens/token-issuer.js";
+
+const MAX_ENTRIES = 10_000;
+
+/** Tokens for the backend, cached per identity. */
+export class DownstreamTokens {
+  readonly #issuer: TokenIssuer;
+  readonly #lifetimeMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { readonly token: string; readonly renewAt: number }>();
+
+  constructor(issuer: TokenIssuer, lifetimeMs: number, now: () => number = Date.now) {
+    this.#issuer = issuer;
+    this.#lifetimeMs = lifetimeMs;
+    this.#now = now;
+  }
+
+  /** A token for `identity`, or null when its credential expires too soon to issue one. */
+  async tokenFor(identity: Identity): Promise<string | null> {
+    const key = keyOf(identity);
+    const now = this.#now();
+    const cached = this.#cache.get(key);
+    if (cached !== undefined && now < cached.renewAt) return cached.token;
+    const issued = await this.#issuer.issue(identity, this.#lifetimeMs);
+    if (issued === null) return null;
+    if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
+    // Renewed at half its life: a backend never gets a token about to expire.
+    const renewAt = now + (issued.expiresAt * 1000 - now) / 2;
+    this.#cache.set(key, { token: issued.token, renewAt });
+    return issued.token;
+  }
+}
+
+function keyOf(identity: Identity): string {
+  return JSON.stringify([identity.realm, identity.subject, identity.groups, identity.scopes ?? null, identity.expiresAt ?? null, identity.source]);
+}
