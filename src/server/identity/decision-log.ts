@@ -5,7 +5,6 @@
  * only the identity a realm made. Off, nothing is built and nothing runs.
  */
 import { pino } from "pino";
-import type { Logger } from "pino";
 import type { Access, RightsIndex } from "../../engine/index.js";
 
 /** One decision to log. */
@@ -23,27 +22,27 @@ export type DecisionLogTarget = { readonly file: string } | { readonly stdout: t
 
 /** Writes decision lines. */
 export class DecisionLog {
-  readonly #logger: Logger;
+  readonly #out: { write(line: string): unknown; flush?: () => void };
 
   constructor(target: DecisionLogTarget) {
-    const destination = "stream" in target ? target.stream
+    // pino's buffered destination (sonic-boom); the lines are written whole, without pino's level and bindings.
+    this.#out = "stream" in target ? target.stream
       : "file" in target ? pino.destination({ dest: target.file, append: true, mkdir: true, sync: false, mode: 0o600 })
         : pino.destination({ dest: 1, sync: false });
-    this.#logger = pino({ base: null, messageKey: "msg", timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({}) } }, destination);
   }
 
   /** Logs `decision` as decided by `index`, naming the rights file and line that decided it. */
   decided(index: RightsIndex, decision: LoggedDecision): void {
     const { file, line } = decidingPlace(index, decision);
-    this.#logger.info({
-      realm: decision.realm, subject: decision.subject, access: decision.access, path: decision.path,
+    this.#out.write(`${JSON.stringify({
+      time: new Date().toISOString(), realm: decision.realm, subject: decision.subject, access: decision.access, path: decision.path,
       allowed: decision.allowed, revision: index.revision, file, line,
-    });
+    })}\n`);
   }
 
   /** Writes what is buffered. */
   flush(): void {
-    this.#logger.flush();
+    this.#out.flush?.();
   }
 }
 
