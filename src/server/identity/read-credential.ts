@@ -51,15 +51,16 @@ export function readCredential(raw: IncomingMessage): PresentedCredential {
 /**
  * How many times the request carried header `name` (lower case): Node joins
  * repeated headers, or keeps only the first `Authorization`, so the count
- * comes from `headersDistinct` (or `rawHeaders` where a request object,
- * such as an injected one, has no `headersDistinct`).
+ * comes from the raw header list.
  */
 export function headerCount(raw: IncomingMessage, name: string): number {
-  const distinct = raw.headersDistinct as NodeJS.Dict<string[]> | undefined;
-  if (distinct !== undefined) return distinct[name]?.length ?? 0;
+  // `rawHeaders` rather than `headersDistinct`, which builds an object of every header on each read.
   let count = 0;
   const headers = raw.rawHeaders as string[] | undefined ?? [];
-  for (let i = 0; i < headers.length; i += 2) if (headers[i]?.toLowerCase() === name) count++;
+  for (let i = 0; i < headers.length; i += 2) {
+    const header = headers[i];
+    if (header !== undefined && header.length === name.length && header.toLowerCase() === name) count++;
+  }
   // No raw headers at all: what Node parsed is all there is.
   return headers.length === 0 && raw.headers[name] !== undefined ? 1 : count;
 }

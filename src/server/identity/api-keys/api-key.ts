@@ -75,8 +75,20 @@ export function hashApiKey(key: string): string {
  * the length of a hash is public, so that early answer leaks nothing.
  */
 export function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a, "utf8");
-  const right = Buffer.from(b, "utf8");
-  if (left.length !== right.length) return false;
-  return timingSafeEqual(left, right);
+  return sameDigest(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** The raw SHA-256 of a whole key: what `hashApiKey` writes in hex, for comparing without formatting. */
+export function keyDigest(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+/** The digest a `sha256:<hex>` hash names (decoded once, when the keys file loads). */
+export function digestOf(hash: string): Buffer {
+  return Buffer.from(hash.slice("sha256:".length), "hex");
+}
+
+/** Constant-time equality of two digests; different lengths are unequal without comparing. */
+export function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }

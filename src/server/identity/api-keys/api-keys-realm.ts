@@ -10,7 +10,7 @@ import { mapGroups } from "../group-mapping.js";
 import type { AuthCode, Credential, Identity, IdentitySource, Realm, RealmAnswer, RealmStatus } from "../identity.js";
 import type { ParseResult } from "../files/watched-file.js";
 import { WatchedFile } from "../files/watched-file.js";
-import { hashApiKey, parseApiKey, sameHash } from "./api-key.js";
+import { digestOf, keyDigest, parseApiKey, sameDigest } from "./api-key.js";
 import { parseKeysFile } from "./keys-file.js";
 
 /** Options of `createApiKeysRealm`. */
@@ -23,7 +23,8 @@ export interface ApiKeysRealmOptions {
 
 /** One loaded key, ready to answer with: the mapped groups computed once per load. */
 interface LoadedKey {
-  readonly hash: string;
+  /** The SHA-256 of the whole key, decoded from the file's `sha256:<hex>` once. */
+  readonly digest: Buffer;
   readonly revoked: boolean;
   /** ms since the epoch, or undefined for a key that does not expire. */
   readonly expiresMs: number | undefined;
@@ -59,7 +60,7 @@ export async function createApiKeysRealm(
         ...(expiresMs === undefined ? {} : { expiresAt: Math.floor(expiresMs / 1000) }),
         source: Object.freeze({ kind: "apiKey", id }),
       });
-      keys.set(id, Object.freeze({ hash: entry.hash, revoked: entry.revoked === true, expiresMs, identity }));
+      keys.set(id, Object.freeze({ digest: digestOf(entry.hash), revoked: entry.revoked === true, expiresMs, identity }));
     }
     return { value: keys };
   };
@@ -87,7 +88,7 @@ export async function createApiKeysRealm(
       const key = keys.get(parts.id);
       if (key === undefined) return null;
       // Hash and compare before looking at revoked/expired, so only the key's holder learns its state.
-      if (!sameHash(hashApiKey(credential.key), key.hash)) return REFUSED.invalid;
+      if (!sameDigest(keyDigest(credential.key), key.digest)) return REFUSED.invalid;
       if (key.revoked) return REFUSED.revoked;
       if (key.expiresMs !== undefined && now() >= key.expiresMs) return REFUSED.expired;
       return { kind: "identity", identity: key.identity };
