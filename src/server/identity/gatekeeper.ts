@@ -3,11 +3,13 @@
  * `Authenticator`), refuses with 401 / 429 / 403 and the stable codes of
  * SPEC 4, and protects route families: a route declares its family in its
  * route options (`config: { family: "decisions" }`) and, when the config
- * protects that family, gets a `preHandler` of its own at registration.
+ * protects that family, gets an `onRequest` guard of its own at
+ * registration: a caller is authenticated before any body is read or
+ * validated (an anonymous 16 MiB batch is refused unread, with a 401, not a 400).
  * Nothing here looks at `request.url`: whatever spelling of a URL fastify
  * routes to a protected route meets that route's guard.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { exclusiveHeld } from "../../engine/index.js";
 import type { RightsIndex } from "../../engine/index.js";
 import type { Callers, RouteFamily } from "../config/server-config.js";
@@ -65,8 +67,8 @@ export class Gatekeeper {
       const callers = this.#api[family];
       if (callers === undefined) return;
       const guard = this.guard(family, callers);
-      const existing = route.preHandler;
-      route.preHandler = existing === undefined ? guard : [guard, ...(Array.isArray(existing) ? existing : [existing])];
+      const existing = route.onRequest;
+      route.onRequest = existing === undefined ? guard : [guard, ...(Array.isArray(existing) ? existing : [existing])];
     });
   }
 
@@ -80,8 +82,8 @@ export class Gatekeeper {
     return this.#api[family];
   }
 
-  /** A `preHandler` admitting only identities holding one of `callers`' groups or scopes. */
-  guard(family: RouteFamily, callers: Callers): preHandlerAsyncHookHandler {
+  /** An `onRequest` hook admitting only identities holding one of `callers`' groups or scopes. */
+  guard(family: RouteFamily, callers: Callers): onRequestAsyncHookHandler {
     return async (request, reply) => {
       const identity = await this.identify(request, reply);
       if (identity === null) return reply;

@@ -294,12 +294,20 @@ describe("without `api` in the config", () => {
     return out.join("\n");
   }
 
-  it("answers /v1/check without a credential, and the route has no preHandler (the protected one has)", async () => {
+  it("refuses an anonymous caller before reading its body: a malformed body gets 401, not a 400 naming the schema", async () => {
+    for (const url of ["/v1/check", "/v1/check/batch", "/v1/authorize"]) {
+      const res = await raw(guarded.port, "POST", url, {}, { not: "the schema" });
+      expect(res.status, url).toBe(401);
+      expect((res.body as { error: { code: string } }).error.code).toBe("credential_required");
+    }
+  });
+
+  it("answers /v1/check without a credential, and the route has no onRequest guard (the protected one has)", async () => {
     const res = await raw(open.port, "GET", "/v1/check?group=readers&access=READ&path=/x");
     expect(res.status).toBe(200);
     expect(res.body.allowed).toBe(true);
-    expect(checkHooks(guarded.app)).toMatch(/preHandler/);
-    expect(checkHooks(open.app)).not.toMatch(/preHandler/);
+    expect(checkHooks(guarded.app)).toMatch(/onRequest/);
+    expect(checkHooks(open.app)).not.toMatch(/onRequest|preHandler/);
     // /v1/authorize still needs a credential: it is the caller's own identity.
     expect((await raw(open.port, "POST", "/v1/authorize", {}, { access: "READ", path: "/x" })).status).toBe(401);
   });
