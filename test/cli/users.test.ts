@@ -177,7 +177,7 @@ describe("treerights users", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe([
       "error: the users file did not load (1 error)",
-      `${file}:4:5: error: unknown key \`grops\` in \`users.alice\` [schema_violation]`,
+      `${file}:4:5: error: unknown key \`grops\` in \`users.alice\` (did you mean \`groups\`?) [schema_violation]`,
       "",
     ].join("\n"));
     expect(await readFile(file, "utf8")).toBe(broken);

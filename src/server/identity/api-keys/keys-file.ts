@@ -3,9 +3,8 @@
  * entries with their ids in a `Map`, and written back atomically by the
  * `treerights keys` commands (validated, temp file, fsync, rename).
  */
-import { createHash, randomBytes } from "node:crypto";
-import { open, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { Document } from "yaml";
 import type { Problem } from "../../../engine/index.js";
 import { formatProblem } from "../../../engine/index.js";
@@ -13,6 +12,7 @@ import { problem, quote, sortProblems } from "../../../loader/parse/problems.js"
 import { parseSchemaYaml, schemaValidator } from "../../../loader/parse/schema-yaml.js";
 import type { ParseResult } from "../files/watched-file.js";
 import { MAX_FILE_BYTES } from "../files/watched-file.js";
+import { codeOf, replaceFile } from "../files/replace-file.js";
 
 /** Where the JSON Schema of a keys file lives (shipped in the package). */
 export const API_KEYS_SCHEMA_URL = new URL("../../../../schemas/api-keys.schema.json", import.meta.url);
@@ -134,37 +134,15 @@ export async function writeKeysFile(path: string, keys: readonly ApiKeyEntry[], 
     const first = check.problems[0];
     throw new Error(`refusing to write keys file \`${path}\`: ${first === undefined ? "it does not load" : formatProblem(first)}`);
   }
-  const target = await realpath(path).catch((error: unknown) => {
-    if (codeOf(error) === "ENOENT") return path;
-    throw error;
-  });
-  const mode = await stat(target).then((s) => s.mode & 0o777, (error: unknown) => {
-    if (codeOf(error) === "ENOENT") return 0o600;
-    throw error;
-  });
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open(temp, "wx", mode);
-  try {
-    try {
-      await handle.chmod(mode); // open's mode is masked by the umask
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (expectRevision !== undefined) {
-      const now = await readFile(target).then(revisionOf, (error: unknown) => {
+  await replaceFile(path, bytes, {
+    ...(expectRevision === undefined ? {} : {
+      unchanged: () => readFile(path).then(revisionOf, (error: unknown) => {
         if (codeOf(error) === "ENOENT") return null;
         throw error;
-      });
-      if (now !== expectRevision) throw new KeysFileChangedError(path);
-    }
-    await rename(temp, target);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(dirname(target));
+      }).then((now) => now === expectRevision),
+    }),
+    changed: () => new KeysFileChangedError(path),
+  });
 }
 
 /** The revision of a keys file's bytes: their sha256, as `WatchedFile` reports it. */
@@ -172,20 +150,3 @@ export function revisionOf(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-// The rename is durable only once the directory entry is; some platforms cannot open a directory, which is not an error.
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort
-  }
-}
-
-function codeOf(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "unknown";
-}

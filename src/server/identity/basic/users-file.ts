@@ -4,23 +4,20 @@
  * any other), editing it in place with its comments kept, and writing it
  * atomically after checking that what is written loads.
  */
-import { randomBytes } from "node:crypto";
-import { open, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { isMap, parseDocument } from "yaml";
 import type { Problem } from "../../../engine/index.js";
 import { LoadError } from "../../../engine/index.js";
 import { quote } from "../../../loader/parse/problems.js";
-import { lazyValidator } from "../../../loader/parse/schema-support.js";
-import { parseSchemaYaml } from "../../../loader/parse/schema-yaml.js";
+import { parseSchemaYaml, schemaValidator } from "../../../loader/parse/schema-yaml.js";
 import type { ParseResult } from "../files/watched-file.js";
 import { MAX_FILE_BYTES } from "../files/watched-file.js";
 import { parseHash } from "./password-hash.js";
+import { codeOf, replaceFile } from "../files/replace-file.js";
 
-const validate = lazyValidator(new URL("../../../../schemas/users.schema.json", import.meta.url));
+const validate = schemaValidator(new URL("../../../../schemas/users.schema.json", import.meta.url));
 
-/** Mode of a users file written new: owner read and write only. */
-export const NEW_FILE_MODE = 0o600;
+export { NEW_FILE_MODE } from "../files/replace-file.js";
 
 /** One user of the file. */
 export interface UserEntry {
@@ -158,29 +155,10 @@ export function editUser(text: string, name: string, change: UserChange): string
 export async function writeUsersFile(snapshot: UsersFileSnapshot, text: string): Promise<Users> {
   const parsed = parseUsersFile(Buffer.from(text, "utf8"), snapshot.path);
   if ("problems" in parsed) throw new LoadError(parsed.problems);
-  const dir = dirname(snapshot.path);
-  const temp = join(dir, `.${basename(snapshot.path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const mode = snapshot.mode ?? NEW_FILE_MODE;
-  const handle = await open(temp, "wx", mode);
-  let renamed = false;
-  try {
-    try {
-      // open's mode is reduced by the umask; the file gets exactly the mode asked for.
-      await handle.chmod(mode);
-      await handle.writeFile(text, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (!(await unchangedSince(snapshot))) {
-      throw new Error(`users file \`${snapshot.path}\` changed while it was being edited; run the command again`);
-    }
-    await rename(temp, snapshot.path);
-    renamed = true;
-  } finally {
-    if (!renamed) await unlink(temp).catch(() => undefined);
-  }
-  await syncDirectory(dir);
+  await replaceFile(snapshot.path, Buffer.from(text, "utf8"), {
+    unchanged: () => unchangedSince(snapshot),
+    changed: () => new Error(`users file \`${snapshot.path}\` changed while it was being edited; run the command again`),
+  });
   return parsed.value;
 }
 
@@ -194,24 +172,7 @@ async function unchangedSince(snapshot: UsersFileSnapshot): Promise<boolean> {
   }
 }
 
-// The rename itself is durable only once the directory is synced; not every platform allows opening one.
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort: the data is already synced, only the rename's durability is at stake
-  }
-}
-
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function codeOf(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "unknown";
-}
