@@ -48,7 +48,10 @@ export function toApiError(error: unknown): ApiError {
 
 /** Fastify's error handler, and its `frameworkErrors` handler. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const apiError = toApiError(error);
+  const apiError = isAuthzUrl(request.url) && isFastifyError(error) && error.code === "FST_ERR_BAD_URL"
+    // `/v1/authz` answers only 200, 401 and 403 (SPEC 5): a URL it cannot decode is a refused URI.
+    ? new ApiError(403, "uri_refused", "the URI has a malformed `%` escape")
+    : toApiError(error);
   if (apiError.statusCode >= 500) {
     // `request.log` is the server's logger (no child per request), so the request id goes in here.
     request.log.error({ reqId: request.id, err: error, method: request.method, url: request.url }, "request failed");
@@ -100,6 +103,11 @@ export function createNotFoundHandler(routes: ReadonlyMap<string, ReadonlySet<st
     if (methods !== undefined) void reply.header("allow", [...methods].join(", "));
     void reply.code(apiError.statusCode).send(apiError.toBody());
   };
+}
+
+// Only for choosing the status of an error fastify raised before routing; never for protection.
+function isAuthzUrl(url: string): boolean {
+  return url === "/v1/authz" || url.startsWith("/v1/authz/") || url.startsWith("/v1/authz?");
 }
 
 function isFastifyError(error: unknown): error is FastifyError {

@@ -60,12 +60,18 @@ describe("originalPath", () => {
     ["/a%ff", "UTF-8"],
     ["/a%ed%a0%80", "UTF-8"],
     ["/a?x=\\", "`\\`"],
+    ["/api/public, /api/secret", "raw space"],
+    ["/a b", "raw space"],
     ["a/b", "start with `/`"],
     ["", "start with `/`"],
   ])("refuses %j (%s)", (uri, why) => {
     const result = originalPath(uri);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toContain(why);
+  });
+
+  it("keeps an encoded space, which a request line may carry", () => {
+    expect(originalPath("/x%20y")).toEqual({ ok: true, segments: ["x y"] });
   });
 
   it("refuses header bytes that are not UTF-8", () => {
