@@ -1,22 +1,48 @@
 /** HTTP on fresh connections, for cluster tests: Node's cluster hands each new connection to the next free worker. */
 import { request } from "node:http";
+import type { Agent, IncomingHttpHeaders } from "node:http";
 
 /** A response read whole. */
 export interface FreshReply {
   readonly status: number;
   readonly text: string;
-  // Parsed JSON whose shape each assertion checks; `any` keeps those assertions readable.
+  // Parsed JSON whose shape each assertion checks (undefined when the body is not JSON); `any` keeps those assertions readable.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly body: any;
+  readonly headers: IncomingHttpHeaders;
+  /** True when the request went over a connection an agent had already used. */
+  readonly reused: boolean;
 }
 
-/** One request on its own TCP connection (no agent, `connection: close`), failing after `timeoutMs`. */
-export function fresh(url: string, options: { method?: "GET" | "POST"; json?: unknown; timeoutMs?: number } = {}): Promise<FreshReply> {
+/** Options of `fresh`. */
+export interface FreshOptions {
+  readonly method?: string;
+  readonly json?: unknown;
+  /** A header given as a list is sent once per value. */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  readonly timeoutMs?: number;
+  /** Send over this agent's connections instead of a new one closed after the answer. */
+  readonly agent?: Agent;
+}
+
+/**
+ * One request on its own TCP connection (no agent, `connection: close`)
+ * unless `agent` is given, failing after `timeoutMs`. `target` is a URL, or
+ * a port and a path sent exactly as written (a URL string would have `.`
+ * segments resolved by WHATWG URL parsing).
+ */
+export function fresh(target: string | { readonly port: number; readonly path: string }, options: FreshOptions = {}): Promise<FreshReply> {
   const payload = options.json === undefined ? undefined : JSON.stringify(options.json);
-  const headers: Record<string, string> = { connection: "close" };
-  if (payload !== undefined) headers["content-type"] = "application/json";
+  const where = typeof target === "string" ? new URL(target) : undefined;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? (payload === undefined ? "GET" : "POST"), agent: false, headers, signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) }, (res) => {
+    const req = request({
+      host: where === undefined ? "127.0.0.1" : where.hostname.replace(/^\[|\]$/g, ""),
+      port: where === undefined ? (target as { port: number }).port : Number(where.port),
+      path: where === undefined ? (target as { path: string }).path : `${where.pathname}${where.search}`,
+      method: options.method ?? (payload === undefined ? "GET" : "POST"),
+      agent: options.agent ?? false,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+    }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
       res.on("end", () => {
@@ -26,11 +52,14 @@ export function fresh(url: string, options: { method?: "GET" | "POST"; json?: un
         } catch {
           body = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, text, body });
+        resolve({ status: res.statusCode ?? 0, text, body, headers: res.headers, reused: req.reusedSocket });
       });
       res.on("error", reject);
     });
     req.on("error", reject);
+    if (options.agent === undefined) req.setHeader("connection", "close");
+    for (const [name, value] of Object.entries(options.headers ?? {})) req.setHeader(name, value);
+    if (payload !== undefined) req.setHeader("content-type", "application/json");
     req.end(payload);
   });
 }

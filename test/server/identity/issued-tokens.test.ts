@@ -7,7 +7,7 @@
  * key revoked by editing the file, and a keys file that breaks, are in force
  * on both workers within 2 s. No forwarded worker log line holds a secret.
  */
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { readFile } from "node:fs/promises";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import type { JSONWebKeySet } from "jose";
@@ -15,17 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseKeysFile } from "../../../src/server/identity/api-keys/keys-file.js";
 import { serve } from "../../../src/server/index.js";
 import type { ClusterServer } from "../../../src/server/index.js";
+import { fresh } from "../cluster-client.js";
+import type { FreshReply } from "../cluster-client.js";
 import type { IdentityEnv } from "./fixtures/identity-env.js";
 import { basic, cli, DEFAULT_KEYS, DEFAULT_USERS, makeIdentityEnv } from "./fixtures/identity-env.js";
 
-interface Raw {
-  readonly status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly body: any;
-  readonly reused: boolean;
-}
-
-type Send = (method: "GET" | "POST", path: string, headers?: Record<string, string>, json?: unknown) => Promise<Raw>;
+type Send = (method: "GET" | "POST", path: string, headers?: Record<string, string>, json?: unknown) => Promise<FreshReply>;
 
 let env: IdentityEnv;
 let server: ClusterServer;
@@ -58,24 +53,7 @@ afterAll(async () => {
 /** Runs `fn` over one TCP connection of its own (a keep-alive agent with one socket); closes it after. */
 async function onOneConnection<T>(fn: (send: Send) => Promise<T>): Promise<T> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const send: Send = (method, path, headers = {}, json) => new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, { method, agent, headers: { ...headers, ...(json === undefined ? {} : { "content-type": "application/json" }) }, signal: AbortSignal.timeout(5_000) }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (c: string) => (text += c));
-      res.on("end", () => {
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = text;
-        }
-        resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(json === undefined ? undefined : JSON.stringify(json));
-  });
+  const send: Send = (method, path, headers = {}, json) => fresh(`${server.url}${path}`, { method, agent, headers, ...(json === undefined ? {} : { json }) });
   try {
     return await fn(send);
   } finally {
@@ -93,7 +71,7 @@ async function workerOf(send: Send): Promise<number> {
 }
 
 /** Asks on fresh connections, each first naming its worker, until `done` holds for every worker's answer; bounded by `ms`. Returns the time it took. */
-async function onEveryWorker(what: string, ms: number, ask: (send: Send) => Promise<Raw>, done: (r: Raw) => boolean): Promise<number> {
+async function onEveryWorker(what: string, ms: number, ask: (send: Send) => Promise<FreshReply>, done: (r: FreshReply) => boolean): Promise<number> {
   const start = performance.now();
   const good = new Map<number, boolean>();
   for (let i = 0; performance.now() - start < ms && i < 400; i++) {
@@ -120,7 +98,7 @@ async function token(headers: Record<string, string>, body?: unknown): Promise<{
   });
 }
 
-const authorize = (t: string) => (send: Send): Promise<Raw> => send("POST", "/v1/authorize", { authorization: `Bearer ${t}` }, { access: "READ", path: "/x" });
+const authorize = (t: string) => (send: Send): Promise<FreshReply> => send("POST", "/v1/authorize", { authorization: `Bearer ${t}` }, { access: "READ", path: "/x" });
 
 describe("issued tokens in a 2-worker cluster", () => {
   it("verify with a plain jose createLocalJWKSet over the JWKS of the other worker, and at /v1/authorize on every worker", async () => {
@@ -199,7 +177,7 @@ describe("issued tokens in a 2-worker cluster", () => {
 });
 
 describe("keys revocation in a 2-worker cluster", () => {
-  const askWith = (key: string) => (send: Send): Promise<Raw> => send("POST", "/v1/authorize", { "x-api-key": key }, { access: "READ", path: "/x" });
+  const askWith = (key: string) => (send: Send): Promise<FreshReply> => send("POST", "/v1/authorize", { "x-api-key": key }, { access: "READ", path: "/x" });
 
   it("a key revoked by editing the keys file is refused on both workers within 2 s, on fresh connections", async () => {
     const edited = env.keys.edited!;

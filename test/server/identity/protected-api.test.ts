@@ -6,7 +6,8 @@
  * the realm chain's rules as a client meets them: a presented but invalid
  * credential is a 401 at once, trusted headers only from trusted peers.
  */
-import { request } from "node:http";
+import { fresh } from "../cluster-client.js";
+import type { FreshReply } from "../cluster-client.js";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,39 +18,13 @@ import { loadServerConfig } from "../../../src/server/config/load-server-config.
 import type { IdentityEnv } from "./fixtures/identity-env.js";
 import { basic, makeIdentityEnv } from "./fixtures/identity-env.js";
 
-interface Raw {
-  readonly status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly body: any;
-  readonly headers: Record<string, string | string[] | undefined>;
-}
-
 /**
  * One request on its own connection with `node:http`, the path sent exactly
  * as written (no client normalises it); a header given as a list is sent
  * once per value.
  */
-function raw(port: number, method: string, path: string, headers: Record<string, string | readonly string[]> = {}, json?: unknown): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, agent: false, signal: AbortSignal.timeout(5_000) }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => {
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = text;
-        }
-        resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
-    if (json !== undefined) req.setHeader("content-type", "application/json");
-    req.end(json === undefined ? undefined : JSON.stringify(json));
-  });
+function raw(port: number, method: string, path: string, headers: Record<string, string | readonly string[]> = {}, json?: unknown): Promise<FreshReply> {
+  return fresh({ port, path }, { method, headers, ...(json === undefined ? {} : { json }) });
 }
 
 interface Server {
