@@ -31,9 +31,9 @@ export function originalPath(uri: string): OriginalPath {
   const end = firstOf(text, "?#");
   const raw = end === -1 ? text : text.slice(0, end);
   if (!raw.startsWith("/")) return refused("the URI's path does not start with `/`");
-  // A request target never holds a raw space or control character (RFC 9112): a header of two URIs
-  // joined by a proxy (`/a, /b`) is one of these, and so is anything not sent on a request line.
-  if (hasControlOrSpace(raw)) return refused("the URI has a raw space or control character");
+  // A request target never holds a raw space or control character (RFC 9112), query included: a header
+  // of two URIs joined by a proxy (`/a?x, /b`) is one of these, and so is anything not sent on a request line.
+  if (hasControlOrSpace(text)) return refused("the URI has a raw space or control character");
   if (raw.includes(";")) return refused("the URI has `;` parameters");
   const decoded = decodeOnce(raw);
   if (typeof decoded !== "string") return decoded;

@@ -63,6 +63,7 @@ describe("originalPath", () => {
     ["/a?x=\\", "`\\`"],
     ["/api/public, /api/secret", "raw space"],
     ["/a b", "raw space"],
+    ["/api/public?x=1, /api/secret", "raw space"],
     ["a/b", "start with `/`"],
     ["", "start with `/`"],
   ])("refuses %j (%s)", (uri, why) => {
