@@ -79,15 +79,45 @@ export async function openIdentity(config: ServerConfig, options: OpenIdentityOp
   });
   const target = decisionLogTarget(config, options.decisionLogStream);
   const decisionLog = target === null ? null : new DecisionLog(target);
+  const stopWatching = logRealmChanges(authenticator, log);
   return {
     gatekeeper,
     issuer,
     decisionLog,
     async close() {
+      stopWatching();
       decisionLog?.flush();
       await authenticator.close();
     },
   };
+}
+
+// How often realm states are compared for the log: within the 2 s a keys or users edit takes to apply.
+const REALM_LOG_INTERVAL_MS = 1000;
+
+/**
+ * Logs each realm that stops being able to verify (a keys or users file that
+ * no longer loads, keys too stale) with its problems, and its recovery and
+ * each new file revision: a revocation that did not apply must not go
+ * unnoticed in the logs either.
+ */
+function logRealmChanges(authenticator: Authenticator, log: FastifyBaseLogger): () => void {
+  const seen = new Map<string, string>();
+  const look = (): void => {
+    for (const status of authenticator.status()) {
+      const state = `${String(status.ready)}:${status.file?.revision ?? ""}:${status.keys?.lastError ?? ""}`;
+      const before = seen.get(status.name);
+      seen.set(status.name, state);
+      // At start, only a realm that cannot verify is worth a line.
+      if (before === state || (before === undefined && status.ready)) continue;
+      const problems = status.file?.problems.map((p) => `${p.file}:${String(p.line)}:${String(p.column)}: ${p.message}`) ?? [];
+      if (!status.ready) log.warn({ realm: status.name, kind: status.kind, problems, keysError: status.keys?.lastError ?? undefined }, "realm cannot verify credentials: its credentials are refused (credentials_unavailable) until it can");
+      else log.info({ realm: status.name, kind: status.kind, revision: status.file?.revision }, "realm reloaded");
+    }
+  };
+  look();
+  const timer = setInterval(look, REALM_LOG_INTERVAL_MS).unref();
+  return () => { clearInterval(timer); };
 }
 
 function openRealm(realm: RealmConfig, options: OpenIdentityOptions): Promise<Realm> {
