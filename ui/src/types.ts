@@ -1,0 +1,147 @@
+/** The shapes of the public HTTP API the page reads (README "HTTP API", docs/openapi.json). */
+
+export type Access = "READ" | "WRITE";
+export const LEVELS: readonly Access[] = ["READ", "WRITE"];
+
+export interface Problem {
+  readonly code: string;
+  readonly severity?: string;
+  /** Relative to the tree root; "" for the tree itself. */
+  readonly file: string;
+  /** 1-based; 0 when not tied to a place. */
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface HistoryEntry {
+  readonly revision: string;
+  readonly commit?: string | null;
+  readonly at: string;
+  readonly filesChanged: number;
+  readonly changes: { readonly grants: number; readonly revocations: number };
+}
+
+export interface Status {
+  readonly version?: string;
+  readonly revision: string;
+  readonly commit?: string | null;
+  readonly loadedAt: string;
+  readonly fileCount?: number;
+  readonly reloads?: number;
+  readonly rejected: { readonly revision?: string; readonly at?: string; readonly problems: readonly Problem[] } | null;
+  readonly watch?: { readonly state: string; readonly error?: string };
+  readonly history?: readonly HistoryEntry[];
+  readonly protected?: readonly string[];
+  /** The groups the tree's treerights.yaml lists, when the server gives them. */
+  readonly groups?: readonly string[];
+}
+
+export interface TreeEntry {
+  readonly path: string;
+  readonly name: string;
+  readonly read: readonly string[];
+  readonly write: readonly string[];
+  /** The directory's own rights file, relative to the tree root; null when it has none. */
+  readonly file: string | null;
+  readonly line?: { readonly READ?: number; readonly WRITE?: number };
+  /** The file cuts inheritance (an override) for the level. */
+  readonly cut: { readonly READ: boolean; readonly WRITE: boolean };
+  /** A pattern rule applies here. */
+  readonly patterns: boolean;
+  readonly hasChildren: boolean;
+}
+
+export interface TreeAnswer {
+  readonly path: string;
+  readonly self?: TreeEntry;
+  readonly entries: readonly TreeEntry[];
+  readonly revision: string;
+  readonly commit?: string | null;
+}
+
+export interface FileAnswer {
+  readonly path: string;
+  readonly file: string;
+  readonly text: string;
+  readonly revision: string;
+}
+
+export interface WhereAnswer {
+  readonly group: string;
+  readonly access: Access;
+  readonly regions: readonly { readonly path: string; readonly holes: readonly string[] }[];
+  readonly patterns: readonly { readonly file: string; readonly dir: string; readonly match: string; readonly effect: "grant" | "revoke" }[];
+  readonly revision: string;
+}
+
+export interface GroupsAnswer {
+  readonly groups: readonly string[];
+  readonly revision: string;
+}
+
+export interface ExplainStep {
+  readonly dir: string;
+  readonly file: string;
+  readonly match?: string;
+  readonly keywords: readonly string[];
+  readonly override?: readonly string[];
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  readonly at?: { readonly line: number; readonly column: number };
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+}
+
+export interface ExplainAnswer {
+  readonly allowed: boolean;
+  readonly access: Access;
+  readonly path: string;
+  readonly groups: readonly string[];
+  readonly steps: readonly ExplainStep[];
+  readonly effective: readonly string[];
+  readonly deciding: readonly string[];
+  readonly chains?: readonly (readonly string[])[];
+  readonly unknownGroups?: readonly string[];
+  readonly revision: string;
+}
+
+export interface BatchAnswer {
+  readonly results: readonly boolean[];
+  readonly revision: string;
+}
+
+export interface EffectiveChange {
+  readonly path: string;
+  readonly access: Access;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly patternRules?: true;
+}
+
+export interface ChangesAnswer {
+  readonly from: string;
+  readonly to: string;
+  readonly changes: readonly EffectiveChange[];
+  readonly revision: string;
+}
+
+/** `treerights diff --format json` (src/cli/format-diff.ts). */
+export interface DiffAnswer {
+  readonly from: { readonly ref: string; readonly revision: string; readonly commit?: string };
+  readonly to: { readonly ref: string; readonly revision: string; readonly commit?: string };
+  readonly changed: boolean;
+  readonly summary: { readonly entries: number; readonly paths: number; readonly grants: number; readonly revocations: number; readonly examined: number };
+  readonly entries: readonly {
+    readonly access: Access;
+    readonly path: string;
+    readonly added: readonly string[];
+    readonly removed: readonly string[];
+    readonly cause: { readonly file: string; readonly dir: string; readonly keyword: string; readonly side: "from" | "to"; readonly change: string; readonly match?: string; readonly chain?: readonly string[] };
+    readonly count: number;
+    readonly paths: readonly string[];
+    readonly nested: boolean;
+  }[];
+  readonly files: readonly { readonly file: string; readonly change: string }[];
+  readonly risks: readonly { readonly rule: string; readonly entry: number; readonly access: Access; readonly path: string; readonly groups: readonly string[]; readonly message: string }[];
+}
