@@ -15,10 +15,11 @@ tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -1)"
 # What ships: dist without tests or maps, the schemas, README, LICENSE, CHANGELOG, package.json.
 files=$(tar -tzf "$tarball" | sed 's|^package/||' | sort)
 for needed in package.json README.md LICENSE CHANGELOG.md dist/index.js dist/index.d.ts dist/engine/index.js \
-  dist/server/index.js dist/cli/main.js dist/loader/watch/watch-worker.js schemas/access-rights.schema.json schemas/treerights.schema.json; do
+  dist/server/index.js dist/cli/main.js dist/loader/watch/watch-worker.js dist/ui/index.html schemas/access-rights.schema.json schemas/treerights.schema.json \
+  schemas/server-config.schema.json schemas/api-keys.schema.json schemas/users.schema.json; do
   grep -qx "$needed" <<<"$files" || { echo "the tarball lacks $needed" >&2; exit 1; }
 done
-unexpected=$(grep -Ev '^(package\.json|README\.md|LICENSE|CHANGELOG\.md|schemas/[^/]+\.schema\.json|dist/.+\.(js|d\.ts))$' <<<"$files" || true)
+unexpected=$(grep -Ev '^(package\.json|README\.md|LICENSE|CHANGELOG\.md|schemas/[^/]+\.schema\.json|dist/.+\.(js|d\.ts)|dist/ui/index\.html|dist/ui/assets/[^/]+\.(js|css))$' <<<"$files" || true)
 [ -z "$unexpected" ] || { printf 'the tarball holds files it should not:\n%s\n' "$unexpected" >&2; exit 1; }
 if grep -q '\.test\.' <<<"$files"; then echo "the tarball holds tests" >&2; exit 1; fi
 echo "tarball: $(wc -l <<<"$files") files, $(du -k "$tarball" | cut -f1) KiB"
