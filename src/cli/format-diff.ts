@@ -1,6 +1,6 @@
 /** The three forms `treerights diff` prints in: text lines, a markdown comment, JSON. */
 import type { DiffCause, DiffEntry, RightsDiff } from "../engine/diff-types.js";
-import type { Risk } from "../engine/diff-risk.js";
+import type { DiffReport } from "../loader/diff-report.js";
 import { plural } from "./plural.js";
 
 /** The output formats of `diff`. */
@@ -12,22 +12,7 @@ export type DiffFormat = (typeof DIFF_FORMATS)[number];
 /** Most table rows in a markdown comment; code hosts cap comment sizes (GitHub at 65,536 characters). */
 export const MARKDOWN_MAX_ROWS = 200;
 
-/** One side of a diff as the user named it. */
-export interface DiffSideInfo {
-  /** The directory or revision given on the command line. */
-  readonly ref: string;
-  readonly revision: string;
-  /** The commit a revision resolved to. */
-  readonly commit?: string;
-}
-
-/** What every format needs. */
-export interface DiffReport {
-  readonly from: DiffSideInfo;
-  readonly to: DiffSideInfo;
-  readonly diff: RightsDiff;
-  readonly risks: readonly Risk[];
-}
+export type { DiffReport, DiffSideInfo } from "../loader/diff-report.js";
 
 /**
  * One line per entry, `+contractors WRITE /plant/north (plant/north/access.rights: include) [+499 below]`,
@@ -68,19 +53,8 @@ export function formatDiffMarkdown(report: DiffReport): string[] {
   return lines;
 }
 
-/** The JSON form: both sides, whether anything changed, the summary, every entry with its paths, files and risks. */
-export function formatDiffJson(report: DiffReport): object {
-  const { diff } = report;
-  return {
-    from: report.from,
-    to: report.to,
-    changed: diff.entries.length > 0,
-    summary: diff.summary,
-    entries: diff.entries,
-    files: diff.files,
-    risks: report.risks,
-  };
-}
+/** The JSON form (the loader's, shared with `GET /v1/diff`): both sides, whether anything changed, the summary, every entry with its paths, files and risks. */
+export { diffReportJson as formatDiffJson } from "../loader/diff-report.js";
 
 /** `+a +b -c`; names that would read as several words are JSON-quoted. */
 function groupChanges(e: DiffEntry): string {

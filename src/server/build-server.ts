@@ -21,6 +21,8 @@ import { listenToTree } from "./tree-listeners.js";
 import { createValidatorCompiler, formatSchemaErrors } from "./validation.js";
 import { VERSION } from "./version.js";
 import { registerWhereRoute } from "./where-route.js";
+import { registerExplorerRoutes } from "./explorer-routes.js";
+import { defaultUiDir, registerUiRoutes } from "./ui-routes.js";
 
 const REAP_INTERVAL_MS = 25;
 // Without a server config: no realms, nothing protected, no tokens, no decision log.
@@ -50,6 +52,8 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   });
   app.setNotFoundHandler(createNotFoundHandler(routes));
   await registerOpenApi(app);
+  // First, so that an unbuilt page fails before anything is opened. A flag (`ui`) wins over the config's `ui`.
+  if (options.ui ?? options.serverConfig?.ui ?? false) await registerUiRoutes(app, { dir: options.uiDir ?? defaultUiDir() });
 
   const state: ServerState = { closing: false, startedAt: performance.now() };
   const metrics = new ServerMetrics(tree, VERSION, resolved.processMetrics);
@@ -75,6 +79,7 @@ export async function buildServer(tree: TreeHandle, options: ServerOptions = {})
   registerIdentityRoutes(app, { gatekeeper, answers, metrics, issuer: identity.issuer, decisionLog, maxBatch: resolved.maxBatch });
   registerAuthzRoutes(app, { gatekeeper, answers, metrics, issuer: identity.issuer, decisionLog, ingress: options.serverConfig?.ingress });
   registerOpsRoutes(app, { tree, metrics, state, gatekeeper });
+  registerExplorerRoutes(app, { tree, answers });
 
   const unlisten = listenToTree(tree, app.log, metrics);
   let reaper: NodeJS.Timeout | undefined;

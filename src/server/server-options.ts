@@ -28,6 +28,10 @@ export interface ServerOptions {
   readonly decisionLogStream?: { write(line: string): void };
   /** How often keys and users files are looked at, ms (default 500). */
   readonly identityPollMs?: number;
+  /** Serve the explorer page at `/ui/` (default: the server config's `ui`, else false); given here, it wins over the config. */
+  readonly ui?: boolean;
+  /** The built explorer page served with `ui` (default the package's `dist/ui/`). */
+  readonly uiDir?: string;
 }
 
 /** Options of `serve`: the server's, plus the tree to open and where to listen. */

@@ -8,19 +8,15 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
-import type { RightsIndex } from "../../engine/index.js";
-import { LoadError } from "../../engine/index.js";
-import { diffIndexes } from "../../engine/diff.js";
 import type { RiskRule } from "../../engine/diff-risk.js";
-import { RISK_RULES, findRisks } from "../../engine/diff-risk.js";
+import { RISK_RULES } from "../../engine/diff-risk.js";
 import { readTree } from "../../loader/index.js";
-import { readGitTrees } from "../../loader/git/git-tree.js";
+import type { LoadedSide } from "../../loader/diff-report.js";
+import { SideError, compileSide, diffRevisions, diffSides } from "../../loader/diff-report.js";
 import { ignoreMatcher } from "../../loader/read/ignore.js";
-import { compileSnapshot } from "../../loader/read/compile-snapshot.js";
-import type { TreeSnapshot } from "../../loader/read/read-tree.js";
 import type { CommandContext } from "../context.js";
 import { EXIT_CHANGED, EXIT_OK, EXIT_RISKY } from "../exit-codes.js";
-import type { DiffFormat, DiffReport, DiffSideInfo } from "../format-diff.js";
+import type { DiffFormat, DiffReport } from "../format-diff.js";
 import { DIFF_FORMATS, formatDiffJson, formatDiffMarkdown, formatDiffText } from "../format-diff.js";
 import { writeJson, writeLines } from "../io.js";
 import { ignoreOption } from "../options.js";
@@ -75,10 +71,14 @@ async function diff(ctx: CommandContext, from: string, to: string, opts: DiffCli
   const { io } = ctx;
   let report: DiffReport;
   try {
-    const [a, b] = await loadSides(from, to, opts);
-    const result = diffIndexes(a.index, b.index, { dirs: [...a.directories, ...b.directories] });
-    const risks = opts.failOn === undefined ? [] : findRisks(result, { rules: opts.failOn, depth: opts.depth, broad: opts.broad ?? [] });
-    report = { from: a.info, to: b.info, diff: result, risks };
+    const risks = opts.failOn === undefined ? undefined : { rules: opts.failOn, depth: opts.depth, broad: opts.broad ?? [] };
+    report = opts.repo !== undefined
+      ? await diffRevisions(opts.repo, from, to, {
+        ...(opts.ignore === undefined ? {} : { ignore: opts.ignore }),
+        ...(opts.tree === undefined ? {} : { tree: opts.tree }),
+        ...(risks === undefined ? {} : { risks }),
+      })
+      : diffSides(...await loadDirectories(from, to, opts), risks);
   } catch (error) {
     if (error instanceof SideError) {
       const code = reportError(io, error.ref, error.cause);
@@ -106,20 +106,9 @@ async function diff(ctx: CommandContext, from: string, to: string, opts: DiffCli
   return report.diff.entries.length > 0 ? EXIT_CHANGED : EXIT_OK;
 }
 
-interface LoadedSide {
-  readonly index: RightsIndex;
-  readonly directories: readonly string[];
-  readonly info: DiffSideInfo;
-}
-
-/** Reads both sides (two revisions in one pass over git, or two directories) and compiles them. */
-async function loadSides(from: string, to: string, opts: DiffCliOptions): Promise<[LoadedSide, LoadedSide]> {
+/** Reads two tree directories and compiles them. */
+async function loadDirectories(from: string, to: string, opts: DiffCliOptions): Promise<[LoadedSide, LoadedSide]> {
   const ignore = opts.ignore === undefined ? {} : { ignore: opts.ignore };
-  if (opts.repo !== undefined) {
-    const [a, b] = await readGitTrees(opts.repo, [from, to], { ...ignore, ...(opts.tree === undefined ? {} : { tree: opts.tree }) });
-    if (a === undefined || b === undefined) throw new Error("git read fewer revisions than asked");
-    return [compileSide(from, from, a, a.directories, a.commit), compileSide(to, to, b, b.directories, b.commit)];
-  }
   const read = async (ref: string): Promise<LoadedSide> => {
     const root = opts.tree === undefined ? ref : join(ref, opts.tree);
     const snapshot = await readTree(root, ignore);
@@ -128,20 +117,6 @@ async function loadSides(from: string, to: string, opts: DiffCliOptions): Promis
     return compileSide(ref, root, snapshot, directories, null);
   };
   return Promise.all([read(from), read(to)]);
-}
-
-/** Compiles one side; a tree with errors throws a `SideError` naming it as `label`. */
-function compileSide(ref: string, label: string, snapshot: TreeSnapshot, directories: readonly string[], commit: string | null): LoadedSide {
-  const { index, problems } = compileSnapshot(snapshot);
-  if (index === null) throw new SideError(label, new LoadError(problems));
-  return { index, directories, info: { ref, revision: index.revision, ...(commit === null ? {} : { commit }) } };
-}
-
-/** A side that did not load, named as the user gave it. */
-class SideError extends Error {
-  constructor(readonly ref: string, override readonly cause: LoadError) {
-    super(cause.message);
-  }
 }
 
 /**

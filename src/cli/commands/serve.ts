@@ -25,6 +25,7 @@ interface ServeOptions {
   readonly ignore?: readonly string[];
   readonly logLevel: LogLevel;
   readonly workers: number;
+  readonly ui?: boolean;
 }
 
 /** Parses `--workers`: an integer from 1 to `MAX_WORKERS`, or `auto` for one per CPU the process may use (at most `MAX_WORKERS`). */
@@ -55,6 +56,8 @@ export function addServeCommand(program: Command, ctx: CommandContext): void {
         .argParser(parseWorkers)
         .default(1),
     )
+    .option("--ui", "serve the rights explorer page at /ui/ (read-only; its data comes from the API, protected as configured)")
+    .option("--no-ui", "do not serve the explorer page, even if the config says `ui: true`")
     .addHelpText(
       "after",
       "\nPrints the listening URL, then runs until SIGTERM or SIGINT (graceful shutdown).\n" +
@@ -98,6 +101,7 @@ async function withConfig(ctx: CommandContext, dir: string | undefined, opts: Se
       ...pick("ignore", config.ignore),
       ...pick("logLevel", config.logLevel),
       ...pick("workers", config.workers === "auto" ? parseWorkers("auto") : config.workers),
+      ...pick("ui", config.ui),
     },
   };
 }
@@ -115,10 +119,12 @@ async function start(ctx: CommandContext, dir: string, opts: ServeOptions): Prom
       logger: { level: opts.logLevel },
       workers: opts.workers,
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
+      ...(opts.ui === undefined ? {} : { ui: opts.ui }),
     });
     const workers = "workerCount" in server ? ` with ${String(server.workerCount)} workers` : "";
     const at = opts.ref === undefined ? "" : ` at ref \`${opts.ref}\``;
     writeLines(io.stdout, [`treerights: serving \`${dir}\`${at} on ${server.url}${workers}`]);
+    if (opts.ui === true) writeLines(io.stdout, [`treerights: rights explorer at ${server.url}/ui/`]);
     // The server's handles keep the process alive; its signal handlers close it.
     return EXIT_OK;
   } catch (error) {

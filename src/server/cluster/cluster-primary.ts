@@ -109,6 +109,8 @@ function workerConfig(root: string, options: ClusterOptions, resolved: ResolvedS
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
     ...(options.configFile === undefined ? {} : { configFile: path.resolve(options.configFile) }),
     ...(options.identityPollMs === undefined ? {} : { identityPollMs: options.identityPollMs }),
+    ...(options.ui === undefined ? {} : { ui: options.ui }),
+    ...(options.uiDir === undefined ? {} : { uiDir: path.resolve(options.uiDir) }),
     bodyLimit: resolved.bodyLimit,
     batchBodyLimit: resolved.batchBodyLimit,
     maxBatch: resolved.maxBatch,
