@@ -150,7 +150,9 @@ class Child {
   async stats(): Promise<ChildStats> {
     const reply = await this.#ask("stats");
     if (reply.type !== "stats") throw new Error(`${this.name} answered ${reply.type} to stats`);
-    return reply.stats;
+    // NaN (a cluster's uncounted requests and connections) crosses IPC as null.
+    const { cpuMicros, requests, connections } = reply.stats as { cpuMicros: number | null; requests: number | null; connections: number | null };
+    return { ...reply.stats, cpuMicros: cpuMicros ?? Number.NaN, requests: requests ?? Number.NaN, connections: connections ?? Number.NaN };
   }
 
   /** Asks the child to close (a CPU profile is written then); kills it if that takes over 15 s. */
