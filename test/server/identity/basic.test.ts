@@ -176,6 +176,20 @@ describe("createBasicRealm", () => {
     }
   });
 
+  it("shares one check among concurrent requests with the same new credential: one scrypt, no failures counted", async () => {
+    const verify = vi.fn(verifyPassword);
+    const { realm } = await open(await usersYaml(), {}, { verify });
+    // A page opening with a new credential sends a burst of calls at once: none is refused as too many failures.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ask(realm, basic("alice", "alice-secret"))));
+    expect(answers.map(codeOf)).toEqual(Array(20).fill("identity"));
+    expect(verify).toHaveBeenCalledTimes(1);
+    // A burst of one wrong password is one failure too, not twenty.
+    const wrong = await Promise.all(Array.from({ length: 20 }, () => ask(realm, basic("alice", "wrong"))));
+    expect(wrong.map(codeOf)).toEqual(Array(20).fill("credential_invalid"));
+    expect(verify).toHaveBeenCalledTimes(2);
+    expect(codeOf(await ask(realm, basic("alice", "alice-secret")))).toBe("identity");
+  });
+
   it("refuses the 11th failure for a user with too_many_failures and Retry-After, without hashing, until the window passes", async () => {
     let now = 1_000_000;
     const verify = fakeVerify();

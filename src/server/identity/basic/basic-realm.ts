@@ -26,6 +26,7 @@ import type { BasicRealmConfig, GroupMapping } from "../../config/realm-config.j
 import { mapGroups } from "../group-mapping.js";
 import type { AuthCode, AuthContext, Credential, Identity, IdentitySource, Realm, RealmAnswer, RealmStatus } from "../identity.js";
 import { WatchedFile } from "../files/watched-file.js";
+import type { FileState } from "../files/watched-file.js";
 import { FailureLimiter } from "./failure-limiter.js";
 import { DUMMY_HASH, verifyPassword } from "./password-hash.js";
 import { SuccessCache } from "./success-cache.js";
@@ -57,10 +58,23 @@ export async function createBasicRealm(name: string, config: BasicRealmConfig, m
 
   const refused = (code: AuthCode): RealmAnswer => ({ kind: "refused", code });
 
-  async function authenticate(credential: Credential, context: AuthContext): Promise<RealmAnswer> {
+  // Checks under way, by the success cache's keyed digest of user and password: a page that sends ten requests
+  // at once with one new credential pays one scrypt (and one in-flight attempt), not ten.
+  const pending = new Map<string, Promise<RealmAnswer>>();
+
+  function authenticate(credential: Credential, context: AuthContext): Promise<RealmAnswer> | RealmAnswer {
     if (credential.kind !== "basic") return null;
     const state = file.state;
     if (state.kind === "failed") return refused("credentials_unavailable");
+    const id = cache.idOf(credential.user, credential.password);
+    const shared = pending.get(id);
+    if (shared !== undefined) return shared;
+    const checking = verifyOnce(credential, context, state).finally(() => { pending.delete(id); });
+    pending.set(id, checking);
+    return checking;
+  }
+
+  async function verifyOnce(credential: Extract<Credential, { kind: "basic" }>, context: AuthContext, state: Extract<FileState<Users>, { kind: "loaded" }>): Promise<RealmAnswer> {
     const { user, password } = credential;
     const check = limiter.begin(limiterKey(user), context.peer);
     if (check.kind === "refused") return { kind: "refused", code: "too_many_failures", retryAfterSeconds: check.retryAfterSeconds };

@@ -60,6 +60,11 @@ export class SuccessCache<T> {
     this.#entries.clear();
   }
 
+  /** The keyed digest this cache files `user` and `password` under (never the password itself): for sharing one check among concurrent requests. */
+  idOf(user: string, password: string): string {
+    return this.#id(user, password);
+  }
+
   /** How many entries are held. */
   get size(): number {
     return this.#entries.size;
