@@ -348,5 +348,6 @@ describe("the explorer page with protection on (api.admin)", () => {
     await page.reload();
     await waitForText(page.getByTestId("refusal"), /401 credential_required/);
     expect(problems).toEqual([]);
-  });
+    // Two password checks (bob, alice) of ~0.1 s each on a quiet machine; seconds each on a loaded CI runner.
+  }, 90_000);
 });
