@@ -24,6 +24,7 @@ export interface HeadersRealm extends Realm {
 }
 
 const MAX_GROUPS = 1000;
+const MAX_REMEMBERED = 10_000;
 
 /** The realm named `name`. */
 export function createHeadersRealm(name: string, config: HeadersRealmConfig, mapping: GroupMapping | undefined): HeadersRealm {
@@ -39,6 +40,7 @@ export function createHeadersRealm(name: string, config: HeadersRealmConfig, map
     if (v4 !== null) return trusted.check(v4, "ipv4");
     return isIPv4(peer) ? trusted.check(peer, "ipv4") : peer !== "" && trusted.check(peer, "ipv6");
   };
+  const seen = new Map<string, Identity>();
   return {
     name,
     kind: "headers",
@@ -52,9 +54,17 @@ export function createHeadersRealm(name: string, config: HeadersRealmConfig, map
       const subject = typeof user === "string" ? user.trim() : "";
       if (subject === "") return { kind: "refused", code: "credential_invalid" };
       const listedRaw = headers[config.groups];
-      const listed = typeof listedRaw === "string" ? listedRaw.split(",").map((g) => g.trim()).filter((g) => g !== "") : [];
-      if (listed.length > MAX_GROUPS) return { kind: "refused", code: "credential_invalid" };
-      const identity: Identity = { realm: name, subject, groups: mapGroups(listed, mapping), source: { kind: "headers" } };
+      const asserted = typeof listedRaw === "string" ? listedRaw : "";
+      // The same assertion gives the same (frozen) identity: what is derived from it (a downstream token) is reused.
+      const key = `${subject}\n${asserted}`;
+      let identity = seen.get(key);
+      if (identity === undefined) {
+        const listed = asserted.split(",").map((g) => g.trim()).filter((g) => g !== "");
+        if (listed.length > MAX_GROUPS) return { kind: "refused", code: "credential_invalid" };
+        identity = Object.freeze({ realm: name, subject, groups: mapGroups(listed, mapping), source: Object.freeze({ kind: "headers" as const }) });
+        if (seen.size >= MAX_REMEMBERED) seen.clear();
+        seen.set(key, identity);
+      }
       return { kind: "identity", identity };
     },
     status: (): RealmStatus => ({ name, kind: "headers", ready: true }),

@@ -8,14 +8,14 @@
 import type { Identity } from "../identity/identity.js";
 import type { TokenIssuer } from "../identity/tokens/token-issuer.js";
 
-const MAX_ENTRIES = 10_000;
-
 /** Tokens for the backend, cached per identity. */
 export class DownstreamTokens {
   readonly #issuer: TokenIssuer;
   readonly #lifetimeMs: number;
   readonly #now: () => number;
-  readonly #cache = new Map<string, { readonly token: string; readonly renewAt: number }>();
+  // Keyed by the identity object itself: realms hand out the same frozen identity for a remembered
+  // credential (a cached JWT, a key of the loaded file, a remembered password), and an entry goes with it.
+  readonly #cache = new WeakMap<Identity, { readonly token: string; readonly renewAt: number }>();
 
   constructor(issuer: TokenIssuer, lifetimeMs: number, now: () => number = Date.now) {
     this.#issuer = issuer;
@@ -25,20 +25,14 @@ export class DownstreamTokens {
 
   /** A token for `identity`, or null when its credential expires too soon to issue one. */
   async tokenFor(identity: Identity): Promise<string | null> {
-    const key = keyOf(identity);
     const now = this.#now();
-    const cached = this.#cache.get(key);
+    const cached = this.#cache.get(identity);
     if (cached !== undefined && now < cached.renewAt) return cached.token;
     const issued = await this.#issuer.issue(identity, this.#lifetimeMs);
     if (issued === null) return null;
-    if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
     // Renewed at half its life: a backend never gets a token about to expire.
     const renewAt = now + (issued.expiresAt * 1000 - now) / 2;
-    this.#cache.set(key, { token: issued.token, renewAt });
+    this.#cache.set(identity, { token: issued.token, renewAt });
     return issued.token;
   }
-}
-
-function keyOf(identity: Identity): string {
-  return JSON.stringify([identity.realm, identity.subject, identity.groups, identity.scopes ?? null, identity.expiresAt ?? null, identity.source]);
 }
