@@ -50,3 +50,19 @@ export function isBatchBody(data: unknown, maxBatch: number): boolean {
   for (let i = 0; i < paths.length; i++) if (typeof paths[i] !== "string") return false;
   return true;
 }
+
+/** True only for a body `POST /v1/authorize`'s schema accepts: `access` and `path`, or `access` and 1 to `maxBatch` `paths`. */
+export function isAuthorizeBody(data: unknown, maxBatch: number): boolean {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
+  let keys = 0;
+  for (const key in data) {
+    if (key !== "access" && key !== "path" && key !== "paths") return false;
+    keys++;
+  }
+  const { access, path, paths } = data as { access?: unknown; path?: unknown; paths?: unknown };
+  if (keys !== 2 || (access !== "READ" && access !== "WRITE")) return false;
+  if (path !== undefined) return typeof path === "string";
+  if (!Array.isArray(paths) || paths.length < 1 || paths.length > maxBatch) return false;
+  for (let i = 0; i < paths.length; i++) if (typeof paths[i] !== "string") return false;
+  return true;
+}

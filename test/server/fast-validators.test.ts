@@ -2,7 +2,7 @@
 import { Ajv } from "ajv";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { isBatchBody, isCheckBody } from "../../src/server/fast-validators.js";
+import { isAuthorizeBody, isBatchBody, isCheckBody } from "../../src/server/fast-validators.js";
 import { batchBodySchema, checkBodySchema } from "../../src/server/schemas.js";
 
 const ajv = new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false, strict: true });
@@ -68,5 +68,24 @@ describe("fast validators", () => {
     expect(isBatchBody({ ...shared, checks: [] }, MAX)).toBe(false);
     expect(isBatchBody({ groups: [], access: "READ" }, MAX)).toBe(false);
     expect(isBatchBody({ ...shared, paths: [1] }, MAX)).toBe(false);
+  });
+  test("isAuthorizeBody accepts exactly the bodies ajv accepts with one of `path` and `paths` (the others ajv and the handler judge)", () => {
+    const authorizeSchema = {
+      type: "object",
+      properties: { access: { type: "string", enum: ["READ", "WRITE"] }, path: { type: "string" }, paths: { type: "array", items: { type: "string" }, minItems: 1, maxItems: MAX } },
+      required: ["access"],
+      additionalProperties: false,
+    };
+    const ajvAuthorize = ajv.compile(authorizeSchema);
+    const authorizeKey = fc.constantFrom("access", "path", "paths", "extra", "__proto__");
+    const body = fc.oneof(
+      fc.record({ access: fc.constantFrom("READ", "WRITE", "read"), path: fc.oneof(fc.string(), value) }, { requiredKeys: ["access"] }),
+      fc.record({ access: fc.constantFrom("READ", "WRITE"), paths: fc.oneof(fc.array(fc.oneof(fc.string(), value), { maxLength: MAX + 2 }), value) }),
+      fc.dictionary(authorizeKey, value, { maxKeys: 3 }),
+    );
+    fc.assert(fc.property(asJson(body), (b) => {
+      const one = typeof b === "object" && b !== null && ("path" in b) !== ("paths" in b);
+      expect(isAuthorizeBody(b, MAX)).toBe(ajvAuthorize(b) && one);
+    }), { numRuns: 3000 });
   });
 });

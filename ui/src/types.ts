@@ -1,6 +1,8 @@
 /** The shapes of the public HTTP API the page reads (README "HTTP API", docs/openapi.json). */
+import type { Access, EffectiveChange, Explanation, WhereResult } from "../../src/engine/types.js";
 
-export type Access = "READ" | "WRITE";
+// The engine's own types, where the API sends them as they are (type-only: nothing of the engine is bundled).
+export type { Access, EffectiveChange, ExplainStep } from "../../src/engine/types.js";
 export const LEVELS: readonly Access[] = ["READ", "WRITE"];
 
 export interface Problem {
@@ -67,57 +69,22 @@ export interface FileAnswer {
   readonly revision: string;
 }
 
-export interface WhereAnswer {
-  readonly group: string;
-  readonly access: Access;
-  readonly regions: readonly { readonly path: string; readonly holes: readonly string[] }[];
-  readonly patterns: readonly { readonly file: string; readonly dir: string; readonly match: string; readonly effect: "grant" | "revoke" }[];
-  readonly revision: string;
-}
+/** `GET /v1/where`: the engine's answer, with the answering revision. */
+export type WhereAnswer = WhereResult & { readonly revision: string };
 
 export interface GroupsAnswer {
   readonly groups: readonly string[];
   readonly revision: string;
 }
 
-export interface ExplainStep {
-  readonly dir: string;
-  readonly file: string;
-  readonly match?: string;
-  readonly keywords: readonly string[];
-  readonly override?: readonly string[];
-  readonly include?: readonly string[];
-  readonly exclude?: readonly string[];
-  readonly at?: { readonly line: number; readonly column: number };
-  readonly before: readonly string[];
-  readonly after: readonly string[];
-}
-
-export interface ExplainAnswer {
-  readonly allowed: boolean;
-  readonly access: Access;
-  readonly path: string;
-  readonly groups: readonly string[];
-  readonly steps: readonly ExplainStep[];
-  readonly effective: readonly string[];
-  readonly deciding: readonly string[];
-  readonly chains?: readonly (readonly string[])[];
-  readonly unknownGroups?: readonly string[];
-  readonly revision: string;
-}
+/** `POST /v1/explain`: the engine's explanation, with the groups no rights file names and the answering commit. */
+export type ExplainAnswer = Explanation & { readonly unknownGroups?: readonly string[]; readonly commit?: string | null };
 
 export interface BatchAnswer {
   readonly results: readonly boolean[];
   readonly revision: string;
 }
 
-export interface EffectiveChange {
-  readonly path: string;
-  readonly access: Access;
-  readonly added: readonly string[];
-  readonly removed: readonly string[];
-  readonly patternRules?: true;
-}
 
 export interface ChangesAnswer {
   readonly from: string;

@@ -6,10 +6,14 @@
 import type { FastifyInstance } from "fastify";
 import type { Access } from "../../engine/index.js";
 import type { AnswerCache } from "../answers.js";
+import { JSON_TYPE } from "../answers.js";
+import { isAuthorizeBody } from "../fast-validators.js";
+import { FAST_VALIDATORS } from "../schemas.js";
 import { ApiError } from "../api-error.js";
 import type { ServerMetrics } from "../server-metrics.js";
 import type { DecisionLog } from "./decision-log.js";
 import type { Gatekeeper } from "./gatekeeper.js";
+import type { Identity } from "./identity.js";
 import { withinScopes } from "./scopes.js";
 import type { TokenIssuer } from "./tokens/token-issuer.js";
 
@@ -39,6 +43,30 @@ const identitySchema = {
   required: ["realm", "subject"],
 } as const;
 
+const identityJsons = new WeakMap<Identity, string>();
+
+/** `{"realm":…,"subject":…}` of an identity, made once per identity object (realms hand out the same one for a remembered credential). */
+function identityJson(identity: Identity): string {
+  let json = identityJsons.get(identity);
+  if (json === undefined) {
+    json = JSON.stringify({ realm: identity.realm, subject: identity.subject });
+    identityJsons.set(identity, json);
+  }
+  return json;
+}
+
+/** The body of `POST /v1/authorize`, with its hand-written validator in front of ajv. */
+function authorizeBodySchema(maxBatch: number): object {
+  const schema = {
+    type: "object",
+    properties: { access, path: { type: "string" }, paths: { type: "array", items: { type: "string" }, minItems: 1, maxItems: maxBatch } },
+    required: ["access"],
+    additionalProperties: false,
+  };
+  FAST_VALIDATORS.set(schema, (data) => isAuthorizeBody(data, maxBatch));
+  return schema;
+}
+
 /** Registers the identity routes on `app`. */
 export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityRoutesContext): void {
   const { gatekeeper, answers, metrics, issuer, decisionLog } = ctx;
@@ -48,12 +76,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityRoutes
     schema: {
       summary: "Decisions for the caller",
       description: "Whether the caller (identity from its credential; scopes narrow) may `access` `path`, or each of `paths` (results in order); exactly one of `path` and `paths`.",
-      body: {
-        type: "object",
-        properties: { access, path: { type: "string" }, paths: { type: "array", items: { type: "string" }, minItems: 1, maxItems: ctx.maxBatch } },
-        required: ["access"],
-        additionalProperties: false,
-      },
+      body: authorizeBodySchema(ctx.maxBatch),
       response: {
         200: {
           type: "object",
@@ -70,20 +93,20 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityRoutes
     const { index } = current;
     const body = request.body;
     if (("path" in body) === ("paths" in body)) throw new ApiError(400, "invalid_body", "the body needs exactly one of `path` and `paths`");
-    const who = { realm: identity.realm, subject: identity.subject };
     const decide = (path: string, allowedByGroups: boolean): boolean => {
       const allowed = allowedByGroups && withinScopes(identity.scopes, body.access, path);
       metrics.decided(body.access, allowed);
       decisionLog?.decided(index, { realm: identity.realm, subject: identity.subject, groups: identity.groups, access: body.access, path, allowed });
       return allowed;
     };
+    // Written by hand like the check answers: the identity's JSON once per identity, the revision's tail once per index.
     if ("path" in body) {
       const allowed = decide(body.path, index.check(identity.groups, body.access, body.path));
-      return reply.send({ allowed, identity: who, ...current.stamp });
+      return reply.header("content-type", JSON_TYPE).send(Buffer.concat([Buffer.from(`{"allowed":${String(allowed)},"identity":${identityJson(identity)}`), current.tail]));
     }
     const check = index.checker(identity.groups, body.access);
     const results = body.paths.map((p) => decide(p, check(p)));
-    return reply.send({ results, identity: who, ...current.stamp });
+    return reply.header("content-type", JSON_TYPE).send(Buffer.concat([Buffer.from(`{"results":[${results.join(",")}],"identity":${identityJson(identity)}`), current.tail]));
   });
 
   app.post<{ Body: { readonly lifetime?: number } | undefined }>("/v1/token", {
