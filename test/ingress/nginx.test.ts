@@ -297,8 +297,13 @@ describe("the example nginx config in front of treerights", () => {
     const p = await through("/api/readonly/README.md", { headers: [["X-API-Key", env.keys.reader]] });
     expect(p.res.status).toBe(200);
     const token = p.reached[0]!.headers["x-auth-token"]![0]!;
-    const { payload, protectedHeader } = await jwtVerify(token, await gatewayJwks(), { issuer: "treerights" });
+    const { payload, protectedHeader } = await jwtVerify(token, await gatewayJwks(), { issuer: "treerights", audience: "treerights:downstream" });
     expect(payload).toMatchObject({ sub: "robot", realm: "machines", groups: ["readers"] });
+    // Its own audience: the backend cannot replay it to treerights as a credential (nor exchange it for a longer one).
+    for (const [url, body] of [["/v1/authorize", '{"access":"READ","path":"/"}'], ["/v1/token", "{}"]] as const) {
+      const replayed = await rawRequest(treerights.port, url, { method: "POST", headers: [["Authorization", `Bearer ${token}`], ["Content-Type", "application/json"]], body });
+      expect(replayed.status, url).toBe(401);
+    }
     expect(protectedHeader.kid).toBe("t1");
     // Lifetime: ingress.tokenLifetime (default 5 min), not the 1 h of POST /v1/token.
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBeLessThanOrEqual(300);

@@ -36,7 +36,8 @@ export interface AuthzRouteContext {
   readonly ingress: IngressConfig | undefined;
 }
 
-const SAFE_HEADER = /^[\x20-\x7e]*$/;
+// Printable ASCII but `%`: a value holding `%` is encoded too, so that decoding it once always gives the value.
+const SAFE_HEADER = /^[\x20-\x24\x26-\x7e]*$/;
 
 /** Registers `/v1/authz` and `/v1/authz/*` for every method Node parses (but CONNECT). */
 export function registerAuthzRoutes(app: FastifyInstance, ctx: AuthzRouteContext): void {
@@ -69,6 +70,10 @@ function authzDecider(ctx: AuthzRouteContext): (request: FastifyRequest, reply: 
     if (!path.ok) return deny(reply, "uri_refused", path.reason);
     const mapped = map.map(original.method, original.host, path.segments);
     if (!mapped.ok) return deny(reply, "no_route", mapped.reason);
+    // A folding backend reads the URL folded, prefix included (`/API/x` is `/api/x` to it): the folded URL
+    // must map too, and is decided as well.
+    const foldedMap = ingress.denyConfusableSegments ? map.map(original.method, original.host, path.segments.map(folded)) : mapped;
+    if (!foldedMap.ok) return deny(reply, "no_route", "the URL, case-folded and normalised, maps to no ingress route");
     const auth = await gatekeeper.authenticator.authenticate(raw, raw.socket.remoteAddress ?? "");
     if (!auth.ok) {
       // nginx understands only 401 and 403: too many failures is a 401 with its code here (SPEC 4).
@@ -85,7 +90,7 @@ function authzDecider(ctx: AuthzRouteContext): (request: FastifyRequest, reply: 
       return deny(reply, "exclusive_groups", "the caller holds groups declared exclusive");
     }
     const treePath = formatPath(mapped.segments);
-    const allowed = decideFor(index, identity, mapped.access, mapped.segments, ingress.denyConfusableSegments);
+    const allowed = decideFor(index, identity, mapped.access, mapped.segments, ingress.denyConfusableSegments ? foldedMap.segments : null);
     metrics.decided(mapped.access, allowed);
     decisionLog?.decided(index, { realm: identity.realm, subject: identity.subject, groups: identity.groups, access: mapped.access, path: treePath, allowed });
     if (!allowed) return deny(reply, "access_denied", `${identity.subject} may not ${mapped.access} this path`);
@@ -105,16 +110,17 @@ function authzDecider(ctx: AuthzRouteContext): (request: FastifyRequest, reply: 
  * `denyConfusableSegments` no segment could be read by a folding backend as
  * another directory, nor would the folded path be denied.
  */
-function decideFor(index: RightsIndex, identity: Identity, access: "READ" | "WRITE", segments: readonly string[], denyConfusable: boolean): boolean {
+function decideFor(index: RightsIndex, identity: Identity, access: "READ" | "WRITE", segments: readonly string[], foldedSegments: readonly string[] | null): boolean {
   let treePath: string;
   try {
     treePath = formatPath(segments);
     if (!index.check(identity.groups, access, treePath)) return false;
     if (!withinScopes(identity.scopes, access, treePath)) return false;
-    if (!denyConfusable) return true;
+    if (foldedSegments === null) return true;
     if (confusableSegment(index, segments) !== null) return false;
-    // What a folding backend would serve must be allowed too (pattern rules and undeclared siblings included).
-    const foldedPath = formatPath(segments.map(folded));
+    // What a folding backend would serve (the folded URL, through its own route) must be allowed too:
+    // pattern rules and undeclared siblings included.
+    const foldedPath = formatPath(foldedSegments);
     return foldedPath === treePath || (index.check(identity.groups, access, foldedPath) && withinScopes(identity.scopes, access, foldedPath));
   } catch {
     // A path SPEC 1.4 refuses (too long) is never allowed.
@@ -126,7 +132,7 @@ function setGroups(reply: FastifyReply, groups: readonly string[], maxBytes: num
   const shown: string[] = [];
   let bytes = 0;
   for (const group of groups) {
-    const value = /^[\x21-\x2b\x2d-\x7e]+$/.test(group) ? group : encodeURIComponent(group);
+    const value = /^[\x21-\x24\x26-\x2b\x2d-\x7e]+$/.test(group) ? group : encodeURIComponent(group);
     if (bytes + value.length + 1 > maxBytes) {
       void reply.header("x-auth-groups-truncated", "true");
       break;
@@ -137,7 +143,7 @@ function setGroups(reply: FastifyReply, groups: readonly string[], maxBytes: num
   void reply.header("x-auth-groups", shown.join(","));
 }
 
-/** A header value Node will send as is: printable ASCII, else percent-encoded UTF-8. */
+/** A header value Node will send as is: printable ASCII without `%`, else percent-encoded UTF-8. */
 function headerSafe(value: string): string {
   return SAFE_HEADER.test(value) ? value : encodeURIComponent(value);
 }

@@ -7,9 +7,20 @@
  */
 import type { RightsIndex } from "../../engine/index.js";
 
-/** The NFKC, case-folded form a folding backend would see. */
+// Characters normalisers drop: soft hyphen, zero-width and other default-ignorable code points.
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * The form a folding backend would see: NFKC, case-folded both ways (so that
+ * `ß` is `ss`, and `ı`, `İ` and `K` (Kelvin) meet `i` and `k` as Java's
+ * `equalsIgnoreCase` has them), default-ignorable code points removed, and
+ * trailing dots and spaces dropped (as Windows and IIS drop them).
+ */
 export function folded(segment: string): string {
-  return segment.normalize("NFKC").toLowerCase().normalize("NFKC");
+  const upperLower = segment.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC").replace(IGNORABLE, "");
+  const dotless = upperLower.replace(/\u0131/g, "i").replace(/i\u0307/g, "i");
+  const trimmed = dotless.replace(/[. ]+$/, "");
+  return trimmed === "" ? dotless : trimmed;
 }
 
 // Per index: each directory's children by folded name (built on first use, dropped with the index).
@@ -21,7 +32,8 @@ export function confusableSegment(index: RightsIndex, segments: readonly string[
   let parent = "";
   for (const segment of segments) {
     const fold = folded(segment);
-    if (fold.includes("/") || fold.includes("\\") || fold === "." || fold === "..") return segment;
+    // A separator, a dot segment, or an NTFS stream name (`name::$DATA`) once folded.
+    if (fold.includes("/") || fold.includes("\\") || fold.includes(":") || fold === "." || fold === "..") return segment;
     if (fold !== segment) {
       // Another spelling of an existing sibling: the backend may serve the sibling.
       const siblings = children.get(parent)?.get(fold) ?? [];

@@ -28,11 +28,17 @@ export class DownstreamTokens {
     const now = this.#now();
     const cached = this.#cache.get(identity);
     if (cached !== undefined && now < cached.renewAt) return cached.token;
-    const issued = await this.#issuer.issue(identity, this.#lifetimeMs);
+    // Its own audience: a backend given this token cannot replay it to treerights (or through the gateway) as a credential.
+    const issued = await this.#issuer.issue(identity, this.#lifetimeMs, downstreamAudience(this.#issuer.config.audience));
     if (issued === null) return null;
     // Renewed at half its life: a backend never gets a token about to expire.
     const renewAt = now + (issued.expiresAt * 1000 - now) / 2;
     this.#cache.set(identity, { token: issued.token, renewAt });
     return issued.token;
   }
+}
+
+/** The `aud` of downstream tokens: the issued tokens' audience with `:downstream`, which the issued-token realm never accepts. */
+export function downstreamAudience(audience: string): string {
+  return `${audience}:downstream`;
 }

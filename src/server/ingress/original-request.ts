@@ -48,6 +48,7 @@ export function originalRequest(raw: IncomingMessage, source: IngressConfig["sou
   const hostCount = headerCount(raw, names.host);
   if (hostCount > 1) return { ok: false, reason: `\`${names.host}\` is sent more than once` };
   const host = hostCount === 0 ? undefined : hostOf(String(raw.headers[names.host]));
+  if (host === null) return { ok: false, reason: `\`${names.host}\` is not a host name` };
   return { ok: true, method, uri, host };
 }
 
@@ -57,10 +58,20 @@ function single(raw: IncomingMessage, name: string): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-/** `Example.COM:8443` → `example.com`; `[::1]:80` → `[::1]`. */
-function hostOf(value: string): string {
+/**
+ * `Example.COM:8443` → `example.com`; `example.com.` (the FQDN form) →
+ * `example.com`; `[::1]:80` → `[::1]`; null for anything else (an empty
+ * label, a character no host name has): a host a route could miss while a
+ * gateway still routes by it is refused, never judged under another route.
+ */
+function hostOf(value: string): string | null {
   const host = value.trim().toLowerCase();
-  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  if (host.startsWith("[")) {
+    const end = host.indexOf("]");
+    return end > 0 && /^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(host) ? host.slice(0, end + 1) : null;
+  }
   const colon = host.lastIndexOf(":");
-  return colon === -1 ? host : host.slice(0, colon);
+  const name = (colon === -1 ? host : host.slice(0, colon)).replace(/\.$/, "");
+  if (colon !== -1 && !/^\d{1,5}$/.test(host.slice(colon + 1))) return null;
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(name) ? name : null;
 }
