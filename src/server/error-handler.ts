@@ -70,7 +70,8 @@ export function handleClientError(this: FastifyInstance, error: Error & { code?:
   // A reset connection has nobody left to answer.
   if (error.code === "ECONNRESET" || socket.destroyed) return;
   const apiError = clientError(error.code);
-  this.log.trace({ err: error }, "client error");
+  // Only the code: the error carries the raw bytes received (`rawPacket`), credentials included.
+  this.log.trace({ code: error.code }, "client error");
   if (socket.writable) {
     const body = JSON.stringify(apiError.toBody());
     socket.write(

@@ -113,6 +113,11 @@ interface RawIngress {
 function resolveConfig(raw: RawConfig, file: string, env: NodeJS.ProcessEnv, report: Report): ServerConfig {
   const base = dirname(file);
   const tokens = raw.tokens === undefined ? undefined : resolveTokens(raw.tokens, base, env, report);
+  const issuer = raw.tokens === undefined ? undefined : raw.tokens.issuer ?? "treerights";
+  (raw.realms ?? []).forEach((realm, i) => {
+    // The issued-token realm reads its issuer's tokens before any OIDC realm: one issuer cannot name both.
+    if (realm.oidc !== undefined && realm.oidc.issuer === issuer) report(["realms", i, "oidc", "issuer"], `realm \`${realm.name}\` has the issuer of treerights' own tokens (\`tokens.issuer\`); give the tokens another issuer`);
+  });
   const decisionLog = raw.decisionLog === undefined ? undefined : {
     ...(raw.decisionLog.file === undefined ? {} : { file: resolve(base, raw.decisionLog.file) }),
     stdout: raw.decisionLog.stdout ?? false,

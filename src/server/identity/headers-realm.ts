@@ -51,10 +51,12 @@ export function createHeadersRealm(name: string, config: HeadersRealmConfig, map
       if (user === undefined) return null;
       if (!isTrusted(peer)) return "untrusted";
       if (headerCount(raw, config.user) > 1 || headerCount(raw, config.groups) > 1) return { kind: "refused", code: "credential_invalid" };
-      const subject = typeof user === "string" ? user.trim() : "";
+      // Node hands header values over as latin1, one char per byte: the proxy sent UTF-8.
+      const subject = typeof user === "string" ? utf8(user)?.trim() ?? "" : "";
       if (subject === "") return { kind: "refused", code: "credential_invalid" };
       const listedRaw = headers[config.groups];
-      const asserted = typeof listedRaw === "string" ? listedRaw : "";
+      const asserted = typeof listedRaw === "string" ? utf8(listedRaw) : "";
+      if (asserted === null) return { kind: "refused", code: "credential_invalid" };
       // The same assertion gives the same (frozen) identity: what is derived from it (a downstream token) is reused.
       const key = `${subject}\n${asserted}`;
       let identity = seen.get(key);
@@ -70,4 +72,15 @@ export function createHeadersRealm(name: string, config: HeadersRealmConfig, map
     status: (): RealmStatus => ({ name, kind: "headers", ready: true }),
     close: () => Promise.resolve(),
   };
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A header value's bytes read as UTF-8; null when they are not UTF-8. */
+function utf8(value: string): string | null {
+  try {
+    return UTF8.decode(Buffer.from(value, "latin1"));
+  } catch {
+    return null;
+  }
 }

@@ -190,6 +190,17 @@ describe("createBasicRealm", () => {
     expect(codeOf(await ask(realm, basic("alice", "alice-secret")))).toBe("identity");
   });
 
+  it("lets a user whose right password is remembered in while guessers have locked out the user and the gateway's address", async () => {
+    const verify = fakeVerify();
+    const { realm } = await open(await usersYaml(), {}, { verify });
+    expect(codeOf(await ask(realm, basic("alice", "right"), "127.0.0.1"))).toBe("identity");
+    for (let i = 0; i < 60; i++) await ask(realm, basic("alice", `guess-${String(i)}`), "127.0.0.1");
+    expect(codeOf(await ask(realm, basic("alice", "guess-x"), "127.0.0.1"))).toBe("too_many_failures");
+    const hashes = verify.mock.calls.length;
+    expect(codeOf(await ask(realm, basic("alice", "right"), "127.0.0.1"))).toBe("identity");
+    expect(verify.mock.calls.length).toBe(hashes);
+  });
+
   it("refuses the 11th failure for a user with too_many_failures and Retry-After, without hashing, until the window passes", async () => {
     let now = 1_000_000;
     const verify = fakeVerify();

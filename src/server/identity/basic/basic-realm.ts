@@ -66,6 +66,11 @@ export async function createBasicRealm(name: string, config: BasicRealmConfig, m
     if (credential.kind !== "basic") return null;
     const state = file.state;
     if (state.kind === "failed") return refused("credentials_unavailable");
+    // A password this process verified is answered before the failure limits: a guesser (or a flood from the
+    // gateway's one address) can lock out hashing, never a user whose right password is remembered. Only
+    // successes are remembered, so every miss still meets the limits.
+    const remembered = cache.get(credential.user, credential.password);
+    if (remembered !== undefined) return { kind: "identity", identity: remembered };
     const id = cache.idOf(credential.user, credential.password);
     const shared = pending.get(id);
     if (shared !== undefined) return shared;
@@ -80,8 +85,6 @@ export async function createBasicRealm(name: string, config: BasicRealmConfig, m
     if (check.kind === "refused") return { kind: "refused", code: "too_many_failures", retryAfterSeconds: check.retryAfterSeconds };
     let failed = false;
     try {
-      const remembered = cache.get(user, password);
-      if (remembered !== undefined) return { kind: "identity", identity: remembered };
       const entry = state.value.get(user);
       let right: boolean;
       try {
