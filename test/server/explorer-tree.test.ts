@@ -6,7 +6,8 @@
  * `stale` when it is not what the index was compiled from; both are admin
  * routes, protected when `api.admin` is set.
  */
-import { readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -206,6 +207,15 @@ describe("GET /v1/file", () => {
       expect(linked.body.error.code).toBe("rights_file_unreadable");
       expect(linked.text).not.toContain("staff");
       unlinkSync(path.join(dir, "plant/access.rights"));
+      // A symbolic link to a directory outside the tree: the walk never enters it, and neither does /v1/file.
+      const outside = mkdtempSync(path.join(tmpdir(), "treerights-outside-"));
+      writeFileSync(path.join(outside, "access.rights"), "READ:\n  include: [outsider]\n");
+      symlinkSync(outside, path.join(dir, "plant/link"));
+      const escaped = await get(app, "/v1/file?path=/plant/link");
+      expect(escaped.status).toBe(404);
+      expect(escaped.text).not.toContain("outsider");
+      unlinkSync(path.join(dir, "plant/link"));
+      rmSync(outside, { recursive: true, force: true });
       const gone = await get(app, "/v1/file?path=/plant");
       expect(gone.status).toBe(404);
       expect(gone.body.error.message).toMatch(/not loaded yet/);

@@ -4,6 +4,8 @@
  * reader: no symbolic link, no device, at most 1 MiB), or, when serving a
  * git ref, the blob at the served commit.
  */
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
 import type { Problem, RightsFile } from "../../engine/index.js";
 import { normalizePath } from "../../engine/index.js";
 import { parseRights, RIGHTS_FILE_NAME } from "../parse/parse-rights.js";
@@ -41,6 +43,8 @@ export async function readServedFile(tree: TreeHandle, dir: string, commit?: str
   const file = [...segments, RIGHTS_FILE_NAME].join("/");
   const { root, source } = tree.status;
   if (source?.mode !== "ref") {
+    // The walk never enters a symbolic link to a directory: a file below one is not in the tree.
+    if (!realDirectories(root, segments)) return { kind: "missing", file };
     const read = readSafely(root, file);
     if (read === null) return { kind: "missing", file };
     if ("problem" in read) return { kind: "unreadable", file, problem: read.problem };
@@ -83,4 +87,16 @@ function findEntry(out: Buffer, name: string): { mode: string; type: string; oid
     return { mode, type, oid, size };
   }
   return undefined;
+}
+
+/** True when every directory from `root` down to `segments` is a real directory (no symbolic link on the way). */
+function realDirectories(root: string, segments: readonly string[]): boolean {
+  for (let i = 1; i <= segments.length; i++) {
+    try {
+      if (!lstatSync(join(root, ...segments.slice(0, i))).isDirectory()) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
