@@ -4,6 +4,7 @@
  * realm (OIDC/JWT, API keys, Basic users, trusted headers, issued tokens)
  * implements.
  */
+import { createHash } from "node:crypto";
 
 /** Why a credential was refused: the stable code of a 401 (or 429) body; each is in `API_ERROR_CODES` with its meaning. */
 export type AuthCode =
@@ -18,8 +19,10 @@ export type AuthCode =
 /** Where an identity came from, so that a token issued for it can be checked again later. */
 export type IdentitySource =
   | { readonly kind: "oidc"; readonly exp: number }
-  | { readonly kind: "apiKey"; readonly id: string }
-  | { readonly kind: "user"; readonly name: string }
+  /** `fp`: a fingerprint of the key's entry (hash, groups, scopes): a token issued for it stops when the entry changes. */
+  | { readonly kind: "apiKey"; readonly id: string; readonly fp?: string }
+  /** `fp`: a fingerprint of the user's entry (password hash, groups): a token issued for it stops at a password change. */
+  | { readonly kind: "user"; readonly name: string; readonly fp?: string }
   | { readonly kind: "headers" };
 
 /** A verified caller: SPEC 4's `{realm, subject, groups, scopes?, expiresAt?}`. */
@@ -110,4 +113,9 @@ export interface Realm {
   status(): RealmStatus;
   /** Stops watching files and timers. */
   close(): Promise<void>;
+}
+
+/** A short fingerprint of a source's entry, for `IdentitySource.fp`: not secret, only compared. */
+export function entryFingerprint(parts: readonly unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("base64url").slice(0, 16);
 }

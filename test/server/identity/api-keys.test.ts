@@ -196,13 +196,13 @@ describe("the API keys realm", () => {
       identity: {
         realm: "machines", subject: "ci-deploy", groups: ["m:ops", "m:/tenant-b/admin"],
         scopes: ["READ:/plant/**", "WRITE:/plant/north/**"], expiresAt: Date.parse(expires) / 1000,
-        source: { kind: "apiKey", id: entry.id },
+        source: { kind: "apiKey", id: entry.id, fp: expect.stringMatching(/^[\w-]{16}$/) },
       },
     });
     const plain = keyWith();
     const other = await realmOn(await keysFile([plain.entry]));
     const answer = await ask(other, plain.key);
-    expect(answer).toEqual({ kind: "identity", identity: { realm: "machines", subject: "ci", groups: ["ops"], source: { kind: "apiKey", id: plain.entry.id } } });
+    expect(answer).toEqual({ kind: "identity", identity: { realm: "machines", subject: "ci", groups: ["ops"], source: { kind: "apiKey", id: plain.entry.id, fp: expect.stringMatching(/^[\w-]{16}$/) } } });
     expect(answer?.kind === "identity" && "scopes" in answer.identity).toBe(false);
     expect(realm.status()).toMatchObject({ name: "machines", kind: "apiKeys", ready: true, file: { problems: [], revision: expect.stringMatching(/^[0-9a-f]{64}$/) } });
   });

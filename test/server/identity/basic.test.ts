@@ -123,7 +123,7 @@ describe("createBasicRealm", () => {
     const answer = await ask(realm, basic("alice", "alice-secret"));
     expect(answer).toEqual({
       kind: "identity",
-      identity: { realm: "local", subject: "alice", groups: ["local:operators", "local:/plant/supervisors"], source: { kind: "user", name: "alice" } },
+      identity: { realm: "local", subject: "alice", groups: ["local:operators", "local:/plant/supervisors"], source: { kind: "user", name: "alice", fp: expect.stringMatching(/^[\w-]{16}$/) } },
     });
     expect(realm.status()).toMatchObject({ name: "local", kind: "basic", ready: true, file: { problems: [] } });
     expect(realm.stillValid?.({ kind: "user", name: "alice" }, 0)).toBeNull();

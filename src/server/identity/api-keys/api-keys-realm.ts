@@ -7,6 +7,7 @@
  */
 import type { ApiKeysRealmConfig, GroupMapping } from "../../config/realm-config.js";
 import { mapGroups } from "../group-mapping.js";
+import { entryFingerprint } from "../identity.js";
 import type { AuthCode, Credential, Identity, IdentitySource, Realm, RealmAnswer, RealmStatus } from "../identity.js";
 import type { ParseResult } from "../files/watched-file.js";
 import { WatchedFile } from "../files/watched-file.js";
@@ -58,7 +59,7 @@ export async function createApiKeysRealm(
         groups: mapGroups(entry.groups, mapping),
         ...(entry.scopes === undefined ? {} : { scopes: Object.freeze([...entry.scopes]) }),
         ...(expiresMs === undefined ? {} : { expiresAt: Math.floor(expiresMs / 1000) }),
-        source: Object.freeze({ kind: "apiKey", id }),
+        source: Object.freeze({ kind: "apiKey", id, fp: entryFingerprint([entry.hash, entry.groups, entry.scopes ?? null]) }),
       });
       keys.set(id, Object.freeze({ digest: digestOf(entry.hash), revoked: entry.revoked === true, expiresMs, identity }));
     }
@@ -101,6 +102,8 @@ export async function createApiKeysRealm(
       const key = keys.get(source.id);
       if (key === undefined || key.revoked) return "credential_revoked";
       if (key.expiresMs !== undefined && nowSeconds * 1000 >= key.expiresMs) return "credential_expired";
+      // The entry changed since the token was issued (other groups or scopes, a new hash): the token no longer stands for it.
+      if (source.fp !== undefined && key.identity.source.kind === "apiKey" && source.fp !== key.identity.source.fp) return "credential_revoked";
       return null;
     },
 

@@ -24,13 +24,14 @@
 import { createHash } from "node:crypto";
 import type { BasicRealmConfig, GroupMapping } from "../../config/realm-config.js";
 import { mapGroups } from "../group-mapping.js";
+import { entryFingerprint } from "../identity.js";
 import type { AuthCode, AuthContext, Credential, Identity, IdentitySource, Realm, RealmAnswer, RealmStatus } from "../identity.js";
 import { WatchedFile } from "../files/watched-file.js";
 import type { FileState } from "../files/watched-file.js";
 import { FailureLimiter } from "./failure-limiter.js";
 import { DUMMY_HASH, verifyPassword } from "./password-hash.js";
 import { SuccessCache } from "./success-cache.js";
-import type { Users } from "./users-file.js";
+import type { UserEntry, Users } from "./users-file.js";
 import { parseUsersFile } from "./users-file.js";
 
 /** Options of `createBasicRealm`, mostly for tests. */
@@ -101,7 +102,7 @@ export async function createBasicRealm(name: string, config: BasicRealmConfig, m
         realm: name,
         subject: user,
         groups: mapGroups(entry.groups, mapping),
-        source: Object.freeze({ kind: "user" as const, name: user }),
+        source: Object.freeze({ kind: "user" as const, name: user, fp: userFingerprint(entry) }),
       });
       // Remember only what the current file says: a reload during the hash must not leave an old password cached.
       if (file.state === state) cache.set(user, password, identity);
@@ -121,7 +122,9 @@ export async function createBasicRealm(name: string, config: BasicRealmConfig, m
       if (state.kind === "failed") return "credentials_unavailable";
       const entry = state.value.get(source.name);
       if (entry === undefined) return "credential_revoked";
-      return entry.disabled ? "credential_disabled" : null;
+      if (entry.disabled) return "credential_disabled";
+      // A new password (or other groups) since the token was issued: it no longer stands for this entry.
+      return source.fp !== undefined && source.fp !== userFingerprint(entry) ? "credential_revoked" : null;
     },
     status(): RealmStatus {
       return { name, kind: "basic", ready: file.state.kind === "loaded", file: file.status() };
@@ -137,4 +140,9 @@ export async function createBasicRealm(name: string, config: BasicRealmConfig, m
 // A user name never holds `:`, so a digest key (which does) cannot collide with a real name.
 function limiterKey(user: string): string {
   return user.length <= MAX_NAME_LENGTH ? user : `:sha256:${createHash("sha256").update(user, "utf8").digest("hex")}`;
+}
+
+/** The fingerprint of a user's entry: its password hash and groups. */
+function userFingerprint(entry: UserEntry): string {
+  return entryFingerprint([entry.hash, entry.groups]);
 }

@@ -102,8 +102,9 @@ function identityOf(payload: JWTPayload): Identity | null {
 function sourceOf(claim: unknown): IdentitySource | null {
   if (typeof claim !== "object" || claim === null) return null;
   const src = claim as Partial<Record<string, unknown>> & Partial<SourceClaim>;
-  if (src.k === "apiKey" && typeof src["id"] === "string") return { kind: "apiKey", id: src["id"] };
-  if (src.k === "user" && typeof src["name"] === "string") return { kind: "user", name: src["name"] };
+  const fp = typeof src["fp"] === "string" ? { fp: src["fp"] } : {};
+  if (src.k === "apiKey" && typeof src["id"] === "string") return { kind: "apiKey", id: src["id"], ...fp };
+  if (src.k === "user" && typeof src["name"] === "string") return { kind: "user", name: src["name"], ...fp };
   if (src.k === "oidc") return { kind: "oidc", exp: 0 };
   if (src.k === "headers") return { kind: "headers" };
   return null;

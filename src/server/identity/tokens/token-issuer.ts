@@ -19,7 +19,7 @@ export interface IssuedToken {
 }
 
 /** The `src` claim: the identity's source in a compact form. */
-export type SourceClaim = { readonly k: "oidc" } | { readonly k: "apiKey"; readonly id: string } | { readonly k: "user"; readonly name: string } | { readonly k: "headers" };
+export type SourceClaim = { readonly k: "oidc" } | { readonly k: "apiKey"; readonly id: string; readonly fp?: string } | { readonly k: "user"; readonly name: string; readonly fp?: string } | { readonly k: "headers" };
 
 /** Signs tokens with the configured signer; publishes every configured key. */
 export class TokenIssuer {
@@ -71,8 +71,8 @@ export class TokenIssuer {
 function sourceClaim(identity: Identity): SourceClaim {
   const { source } = identity;
   switch (source.kind) {
-    case "apiKey": return { k: "apiKey", id: source.id };
-    case "user": return { k: "user", name: source.name };
+    case "apiKey": return { k: "apiKey", id: source.id, ...(source.fp === undefined ? {} : { fp: source.fp }) };
+    case "user": return { k: "user", name: source.name, ...(source.fp === undefined ? {} : { fp: source.fp }) };
     case "oidc": return { k: "oidc" };
     case "headers": return { k: "headers" };
   }
