@@ -1,26 +1,14 @@
 /** `treerights keys create|list|revoke|rotate`: keys shown once, only hashes on disk, and the realm following every write. */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashApiKey, parseApiKey } from "../../src/server/identity/api-keys/api-key.js";
 import { createApiKeysRealm } from "../../src/server/identity/api-keys/api-keys-realm.js";
 import type { Realm, RealmAnswer } from "../../src/server/identity/identity.js";
 import { runCli } from "./helpers.js";
+import { scratch } from "../support/scratch.js";
 
-const dirs: string[] = [];
-const realms: Realm[] = [];
-
-afterEach(async () => {
-  await Promise.all(realms.splice(0).map((r) => r.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "treerights-keys-cli-"));
-  dirs.push(dir);
-  return dir;
-}
+const { tempDir, keep } = scratch("keys-cli");
 
 /** `keys create` on `file`; the key it printed. */
 async function create(file: string, ...extra: string[]): Promise<string> {
@@ -32,7 +20,7 @@ async function create(file: string, ...extra: string[]): Promise<string> {
 
 async function realmOn(file: string, options: { pollMs?: number; now?: () => number } = { pollMs: 10 }): Promise<Realm> {
   const realm = await createApiKeysRealm("machines", { file }, undefined, options);
-  realms.push(realm);
+  keep(realm);
   return realm;
 }
 
@@ -71,7 +59,7 @@ describe("keys create", () => {
     const realm = await realmOn(file);
     expect(await realm.authenticate({ kind: "apiKey", key }, { peer: "127.0.0.1" })).toEqual({
       kind: "identity",
-      identity: { realm: "machines", subject: "ci-deploy", groups: ["ops", "readers"], scopes: ["READ:/plant/**"], source: { kind: "apiKey", id: parts!.id } },
+      identity: { realm: "machines", subject: "ci-deploy", groups: ["ops", "readers"], scopes: ["READ:/plant/**"], source: { kind: "apiKey", id: parts!.id, fp: expect.stringMatching(/^[\w-]{16}$/) } },
     });
     // list never shows it again.
     const listed = await runCli("keys", "list", "--file", file);

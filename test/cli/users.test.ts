@@ -1,28 +1,16 @@
 /** `treerights users add|passwd|disable|enable|list` against a users file, named directly or through a server config. */
-import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import { createBasicRealm } from "../../src/server/identity/basic/basic-realm.js";
 import type { Realm, RealmAnswer } from "../../src/server/identity/identity.js";
 import type { CliResult } from "./helpers.js";
 import { runCli } from "./helpers.js";
+import { scratch } from "../support/scratch.js";
 
-const dirs: string[] = [];
-const realms: Realm[] = [];
-
-afterEach(async () => {
-  await Promise.all(realms.splice(0).map((r) => r.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "treerights-users-"));
-  dirs.push(dir);
-  return dir;
-}
+const { tempDir, keep } = scratch("users");
 
 /** Runs the CLI in-process with `input` as stdin. */
 async function runWithStdin(input: string, ...argv: string[]): Promise<CliResult> {
@@ -41,7 +29,7 @@ async function openRealm(file: string): Promise<Realm> {
   const realm = await createBasicRealm("local", {
     file, cacheSize: 100, cacheTtlMs: 60_000, maxFailuresPerUser: 10, maxFailuresPerAddress: 50, failureWindowMs: 900_000,
   }, undefined, { pollMs: 20 });
-  realms.push(realm);
+  keep(realm);
   return realm;
 }
 

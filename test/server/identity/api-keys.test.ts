@@ -1,9 +1,8 @@
 /** API keys (SPEC 4): the key format, the keys file, and the realm that verifies keys against it. */
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   API_KEY_LENGTH, generateApiKey, hashApiKey, parseApiKey, sameHash,
 } from "../../../src/server/identity/api-keys/api-key.js";
@@ -13,23 +12,12 @@ import {
   KeysFileChangedError, parseKeysFile, readKeysFile, revisionOf, serializeKeysFile, writeKeysFile,
 } from "../../../src/server/identity/api-keys/keys-file.js";
 import type { Realm, RealmAnswer } from "../../../src/server/identity/identity.js";
+import { scratch } from "../../support/scratch.js";
 
 const PEER = { peer: "127.0.0.1" };
 const HEX: readonly string[] = Array.from("0123456789abcdef");
 
-const dirs: string[] = [];
-const realms: Realm[] = [];
-
-afterEach(async () => {
-  await Promise.all(realms.splice(0).map((r) => r.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "treerights-keys-"));
-  dirs.push(dir);
-  return dir;
-}
+const { tempDir, keep } = scratch("keys");
 
 /** A key and its entry (owner `ci`, group `ops` unless overridden). */
 function keyWith(fields: Partial<ApiKeyEntry> = {}): { key: string; entry: ApiKeyEntry } {
@@ -45,7 +33,7 @@ async function keysFile(entries: readonly ApiKeyEntry[]): Promise<string> {
 
 async function realmOn(path: string, options: Parameters<typeof createApiKeysRealm>[3] = { pollMs: 0 }, mapping?: Parameters<typeof createApiKeysRealm>[2]): Promise<Realm> {
   const realm = await createApiKeysRealm("machines", { file: path }, mapping, options);
-  realms.push(realm);
+  keep(realm);
   return realm;
 }
 
