@@ -8,31 +8,13 @@ import type { RightsFile, RightsIndex } from "../engine/index.js";
 import { formatPath, normalizePath } from "../engine/index.js";
 import type { AnswerCache } from "./answers.js";
 import { treeQuerySchema, treeResponseSchema } from "./explorer-schemas.js";
+import type { TreeEntry, TreeListing } from "./tree-entry.js";
+
+export type { TreeEntry, TreeListing } from "./tree-entry.js";
 
 /** What the tree route needs. */
 export interface TreeRouteContext {
   readonly answers: AnswerCache;
-}
-
-/** One directory as `GET /v1/tree` answers it. */
-export interface TreeEntry {
-  readonly path: string;
-  readonly name: string;
-  readonly read: readonly string[];
-  readonly write: readonly string[];
-  readonly file: string | null;
-  readonly line?: { readonly READ?: number; readonly WRITE?: number };
-  readonly cut: { readonly READ: boolean; readonly WRITE: boolean };
-  readonly patterns: boolean;
-  readonly hasChildren: boolean;
-}
-
-/** The answer of `GET /v1/tree`, without its revision. */
-export interface TreeListing {
-  readonly path: string;
-  readonly indexed: boolean;
-  readonly self: TreeEntry;
-  readonly entries: readonly TreeEntry[];
 }
 
 /** The deepest listing asked in one request. */

@@ -153,7 +153,7 @@ export function Tree(props: TreeProps) {
               {entry.file !== null ? <span class="mark mark-file" title={`rights file ${entry.file}`}>file</span> : null}
               {entry.cut.READ ? <span class="mark mark-cut" title="READ: this file overrides what is inherited">cut R</span> : null}
               {entry.cut.WRITE ? <span class="mark mark-cut" title="WRITE: this file overrides what is inherited">cut W</span> : null}
-              {entry.patterns ? <span class="mark mark-pattern" title="a pattern rule applies here">pattern</span> : null}
+              {entry.patterns ? <span class="mark mark-pattern" title="this directory's rights file has pattern rules for paths below it">pattern</span> : null}
               {problems.length > 0 ? <span class="mark mark-problem" title={problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join("\n")}>problem</span> : null}
             </span>
             <span class="levels">

@@ -1,8 +1,10 @@
 /** The shapes of the public HTTP API the page reads (README "HTTP API", docs/openapi.json). */
 import type { Access, EffectiveChange, Explanation, WhereResult } from "../../src/engine/types.js";
+import type { TreeListing } from "../../src/server/tree-entry.js";
 
 // The engine's own types, where the API sends them as they are (type-only: nothing of the engine is bundled).
 export type { Access, EffectiveChange, ExplainStep } from "../../src/engine/types.js";
+export type { TreeEntry } from "../../src/server/tree-entry.js";
 export const LEVELS: readonly Access[] = ["READ", "WRITE"];
 
 export interface Problem {
@@ -39,28 +41,8 @@ export interface Status {
   readonly groups?: readonly string[];
 }
 
-export interface TreeEntry {
-  readonly path: string;
-  readonly name: string;
-  readonly read: readonly string[];
-  readonly write: readonly string[];
-  /** The directory's own rights file, relative to the tree root; null when it has none. */
-  readonly file: string | null;
-  readonly line?: { readonly READ?: number; readonly WRITE?: number };
-  /** The file cuts inheritance (an override) for the level. */
-  readonly cut: { readonly READ: boolean; readonly WRITE: boolean };
-  /** A pattern rule applies here. */
-  readonly patterns: boolean;
-  readonly hasChildren: boolean;
-}
-
-export interface TreeAnswer {
-  readonly path: string;
-  readonly self?: TreeEntry;
-  readonly entries: readonly TreeEntry[];
-  readonly revision: string;
-  readonly commit?: string | null;
-}
+/** `GET /v1/tree`: the server's own types (`patterns`: the directory's rights file has pattern rules). */
+export type TreeAnswer = TreeListing & { readonly revision: string; readonly commit?: string | null };
 
 export interface FileAnswer {
   readonly path: string;

@@ -127,7 +127,7 @@ export function PathView(props: PathViewProps) {
                 {entry.cut.READ || entry.cut.WRITE ? ` overrides what is inherited for ${[entry.cut.READ ? "READ" : "", entry.cut.WRITE ? "WRITE" : ""].filter((x) => x !== "").join(" and ")}.` : "."}
               </>
             )}
-            {entry.patterns ? " A pattern rule applies here." : ""}
+            {entry.patterns ? " Its rights file has pattern rules for paths below it." : ""}
           </p>
         ) : null}
       </section>
