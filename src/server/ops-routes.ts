@@ -4,6 +4,8 @@
  * worker (see `WorkerLink`).
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { namedGroups } from "../engine/index.js";
+import type { RightsIndex } from "../engine/index.js";
 import type { TreeHandle } from "../loader/index.js";
 import { ApiError } from "./api-error.js";
 import { MetricsUnavailableError, workerLink } from "./cluster/cluster-link.js";
@@ -83,6 +85,7 @@ const statusResponseSchema = {
         items: { type: "object", properties: { name: { type: "string" }, kind: { type: "string" }, ready: { type: "boolean" } }, additionalProperties: true },
       },
       protected: { type: "array", items: { type: "string" }, description: "the route families that need a credential (`decisions`, `admin`)" },
+      groups: { type: "array", items: { type: "string" }, description: "every group the serving index's rights files name, sorted (what the explorer offers to pick)" },
       history: {
         type: "array",
         description: "the last 50 swaps, oldest first",
@@ -137,7 +140,7 @@ export function registerOpsRoutes(app: FastifyInstance, { tree, metrics, state, 
   }, (_request, reply) => {
     const status = tree.status;
     // A handle that keeps no git or reload history still answers with both fields.
-    const identity = { realms: gatekeeper.authenticator.status(), protected: gatekeeper.protectedFamilies };
+    const identity = { realms: gatekeeper.authenticator.status(), protected: gatekeeper.protectedFamilies, groups: groupsOf(tree.index) };
     return reply.send({ version: VERSION, uptime: uptimeSeconds(state), ...status, commit: status.commit ?? null, history: status.history ?? [], source: status.source ?? WORK_TREE, ...worker, ...identity });
   });
 
@@ -186,4 +189,16 @@ async function sendClusterMetrics(link: WorkerLink, metrics: ServerMetrics, repl
 
 function uptimeSeconds(state: ServerState): number {
   return Math.round(performance.now() - state.startedAt) / 1000;
+}
+
+const sortedGroups = new WeakMap<RightsIndex, readonly string[]>();
+
+/** The groups the index's rights files name, sorted once per index. */
+function groupsOf(index: RightsIndex): readonly string[] {
+  let groups = sortedGroups.get(index);
+  if (groups === undefined) {
+    groups = Object.freeze([...namedGroups(index)].sort());
+    sortedGroups.set(index, groups);
+  }
+  return groups;
 }

@@ -32,7 +32,7 @@ describe("GET /v1/status", () => {
     const res = await get(app, "/v1/status");
     expect(res.status).toBe(200);
     // A handle without git, reload history or a source still answers with all three (the work tree is the source).
-    expect(res.body).toEqual({ ...tree.status, version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptime: expect.any(Number), commit: null, history: [], source: { mode: "work-tree" }, realms: [], protected: [] });
+    expect(res.body).toEqual({ ...tree.status, version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptime: expect.any(Number), commit: null, history: [], source: { mode: "work-tree" }, realms: [], protected: [], groups: ["admin", "contractors", "ops", "supervisors"] });
     expect(res.body).toMatchObject({ revision: tree.index.revision, fileCount: 3, loadMs: 1, reloads: 0, rejected: null, watch: { state: "off" } });
   });
 
