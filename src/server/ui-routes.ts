@@ -64,10 +64,6 @@ export async function registerUiRoutes(app: FastifyInstance, { dir }: { readonly
       index: false,
       dotfiles: "deny",
       cacheControl: false,
-      // Defence in depth: whatever path `send` ends up opening must resolve inside the root.
-      onFile: async (file: string) => {
-        if (await insideRoot(root, file) === null) throw new ApiError(404, "not_found", "no such file of the explorer page");
-      },
     });
     ui.addHook("onSend", async (_request, reply, payload) => {
       void reply.headers(UI_HEADERS);

@@ -17,7 +17,6 @@ import { PathView } from "./views/path-view.js";
 /** How often `/v1/status` is asked, ms. */
 export const POLL_MS = 2000;
 
-const ROOT_PLACEHOLDER: TreeEntry = { path: "/", name: "", read: [], write: [], file: null, cut: { READ: false, WRITE: false }, patterns: false, hasChildren: true };
 
 const VIEW_LABELS: Record<View, string> = { path: "Path", group: "Group", matrix: "Matrix", changes: "Changes" };
 
@@ -91,7 +90,7 @@ export function App() {
     try {
       const answer = await api.tree(path);
       setTreeError(null);
-      if (path === "/") setRoot(answer.self ?? { ...ROOT_PLACEHOLDER, hasChildren: answer.entries.length > 0 });
+      if (path === "/") setRoot(answer.self);
       setChildren((c) => new Map(c).set(path, answer.entries));
     } catch (e) {
       setTreeError(e);
