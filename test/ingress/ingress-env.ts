@@ -11,13 +11,13 @@
  *
  * The one route maps `/api/` to the tree's root; anything else is unrouted.
  */
-import { generateKeyPairSync } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { generateApiKey } from "../../src/server/identity/api-keys/api-key.js";
 import { serializeKeysFile } from "../../src/server/identity/api-keys/keys-file.js";
 import { hashPassword } from "../../src/server/identity/basic/password-hash.js";
+import { writeFiles, writeSigningKey } from "../support/scratch-files.js";
 
 /** Which header shape `/v1/authz` reads. */
 export type IngressSource = "nginx" | "traefik" | "envoy";
@@ -58,12 +58,8 @@ export interface IngressEnv {
 export async function makeIngressEnv(): Promise<IngressEnv> {
   const dir = await mkdtemp(join(tmpdir(), "treerights-ingress-"));
   const tree = join(dir, "tree");
-  for (const [name, content] of Object.entries(TREE)) {
-    await mkdir(dirname(join(tree, name)), { recursive: true });
-    await writeFile(join(tree, name), content);
-  }
-  const { privateKey } = generateKeyPairSync("ed25519");
-  await writeFile(join(dir, "signing.pem"), privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  await writeFiles(tree, TREE);
+  await writeSigningKey(join(dir, "signing.pem"));
 
   const svc = generateApiKey();
   const reader = generateApiKey();
